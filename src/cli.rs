@@ -1,0 +1,131 @@
+//! The command line, as clap derive types only: global flags, subcommands and their arguments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::ui::ColorChoice;
+
+/// Golden paths as code: create service repositories from versioned templates, and keep them
+/// current.
+#[derive(Debug, Parser)]
+#[command(
+    name = "pave",
+    version,
+    about,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    /// Flags every command takes.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Catalog to use: a directory with catalog.toml and templates/ (default: the built-in one)
+    #[arg(long, global = true, env = "PAVE_CATALOG", value_name = "SRC")]
+    pub catalog: Option<String>,
+    /// Fetch a git catalog again instead of using the cached copy
+    #[arg(long, global = true)]
+    pub refresh: bool,
+    /// Never prompt: take defaults, and fail on a missing required answer
+    #[arg(long, global = true)]
+    pub no_input: bool,
+    /// Print only errors and warnings
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print more detail
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    /// When to colour output
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a project from a template
+    New(NewArgs),
+    /// List and inspect the templates of the catalog
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+    /// Print a shell completion script
+    Completions(CompletionsArgs),
+}
+
+/// `pave new`.
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// The template, optionally with a version: rust-axum-service@1.1.0 (picked from a list on a terminal when omitted)
+    #[arg(value_name = "TEMPLATE[@VERSION]")]
+    pub template: Option<String>,
+    /// Where to create the project (default: a directory named after the service)
+    #[arg(value_name = "DEST")]
+    pub dest: Option<PathBuf>,
+    /// Answer a question: -d service_name=payments (repeatable)
+    #[arg(short = 'd', long = "data", value_name = "KEY=VALUE")]
+    pub data: Vec<String>,
+    /// Answers from a TOML, YAML or JSON file (by extension)
+    #[arg(long, value_name = "FILE")]
+    pub data_file: Option<PathBuf>,
+    /// Take the default for every question not answered
+    #[arg(long)]
+    pub defaults: bool,
+    /// Allow an experimental template
+    #[arg(long)]
+    pub allow_experimental: bool,
+    /// Do not create a git repository and first commit
+    #[arg(long)]
+    pub no_git: bool,
+    /// Print what would be written; write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Write into DEST even when it is not empty (existing files with the same path are replaced)
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `pave catalog ...`.
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// Templates with their latest version, maturity and owner
+    List(CatalogListArgs),
+    /// One template: versions, questions, support promise, replacement
+    Show(CatalogShowArgs),
+}
+
+/// `pave catalog list`.
+#[derive(Debug, Args)]
+pub struct CatalogListArgs {
+    /// Include retired templates (the retirement list)
+    #[arg(long)]
+    pub all: bool,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `pave catalog show`.
+#[derive(Debug, Args)]
+pub struct CatalogShowArgs {
+    /// The template, optionally @VERSION for that version's questions
+    #[arg(value_name = "TEMPLATE[@VERSION]")]
+    pub template: String,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `pave completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell
+    pub shell: clap_complete::Shell,
+}

@@ -1,0 +1,75 @@
+//! One file per subcommand, and the one dispatch `match`.
+
+mod catalog;
+mod completions;
+mod new;
+
+use std::io::IsTerminal;
+use std::path::Path;
+
+use crate::catalog::{Catalog, CatalogError};
+use crate::cli::{Cli, Command, GlobalArgs};
+use crate::error::Result;
+use crate::store::Store;
+use crate::ui::{Printer, Verbosity};
+
+/// What every command gets: the printer and the global flags.
+pub struct Context {
+    /// Where output goes.
+    pub printer: Printer,
+    /// Global flags.
+    pub global: GlobalArgs,
+    /// Whether prompts may be shown (terminal on stdin and stderr, no `--no-input`).
+    pub interactive: bool,
+}
+
+impl Context {
+    /// The context for a parsed command line.
+    pub fn new(global: GlobalArgs) -> Self {
+        let verbosity = if global.quiet {
+            Verbosity::Quiet
+        } else if global.verbose {
+            Verbosity::Verbose
+        } else {
+            Verbosity::Normal
+        };
+        let interactive =
+            !global.no_input && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+        Self {
+            printer: Printer::new(global.color, verbosity),
+            global,
+            interactive,
+        }
+    }
+
+    /// Loads the catalog chosen by `--catalog` / `PAVE_CATALOG`, or the built-in one.
+    pub fn catalog(&self) -> Result<Catalog> {
+        match self
+            .global
+            .catalog
+            .as_deref()
+            .filter(|s| !s.is_empty() && *s != "builtin")
+        {
+            None => Ok(Catalog::load(Store::Embedded, "builtin".into())?),
+            Some(src) => {
+                let path = Path::new(src);
+                if !path.is_dir() {
+                    return Err(CatalogError::Missing(src.to_string()).into());
+                }
+                let root = crate::fs::canonicalize(path)?;
+                let source = root.display().to_string();
+                Ok(Catalog::load(Store::Dir(root), source)?)
+            }
+        }
+    }
+}
+
+/// Runs the parsed command.
+pub fn dispatch(cli: Cli) -> Result<i32> {
+    let ctx = Context::new(cli.global);
+    match cli.command {
+        Command::New(args) => new::run(&ctx, &args),
+        Command::Catalog(cmd) => catalog::run(&ctx, &cmd),
+        Command::Completions(args) => completions::run(&ctx, &args),
+    }
+}

@@ -1,0 +1,5 @@
+//! The `pave` binary: everything happens in the library.
+
+fn main() {
+    std::process::exit(pave::run());
+}

@@ -1,0 +1,425 @@
+//! template.toml: the model of one template version (questions, file classes, checks,
+//! migrations) and its validation. Unknown keys are errors, every error names file and line.
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+
+use crate::diagnostic::SourceError;
+
+/// Names the rendering context already uses; a question may not shadow them.
+const RESERVED: &[&str] = &["template", "catalog", "pave"];
+
+/// A malformed template.toml.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ManifestError(pub Box<SourceError>);
+
+/// One template version's manifest.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// Description and requirements.
+    pub template: TemplateMeta,
+    /// Questions, in file order.
+    #[serde(default)]
+    pub questions: IndexMap<String, Question>,
+    /// File classes.
+    #[serde(default)]
+    pub files: FileRules,
+    /// What `pave check` requires of a project.
+    #[serde(default)]
+    pub checks: Checks,
+    /// Migrations this version declares (its own version only).
+    #[serde(default)]
+    pub migrations: Vec<Migration>,
+}
+
+/// `[template]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateMeta {
+    /// One line on what the version renders.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The oldest pave that can render this version.
+    #[serde(default)]
+    pub min_pave_version: Option<String>,
+}
+
+/// The type of a question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum QuestionType {
+    /// Free text, optionally checked by `validate`.
+    String,
+    /// Yes or no.
+    Bool,
+    /// A whole number, optionally within `min`..=`max`.
+    Int,
+    /// One of `choices`.
+    Choice,
+    /// Any subset of `choices`.
+    Multichoice,
+}
+
+impl QuestionType {
+    /// The name used in template.toml.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::String => "string",
+            Self::Bool => "bool",
+            Self::Int => "int",
+            Self::Choice => "choice",
+            Self::Multichoice => "multichoice",
+        }
+    }
+}
+
+/// `[questions.NAME]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Question {
+    /// The answer's type.
+    #[serde(rename = "type")]
+    pub kind: QuestionType,
+    /// The prompt shown to the user.
+    #[serde(default)]
+    pub help: Option<String>,
+    /// The default; strings are Tera over earlier answers. No default: the answer is required.
+    #[serde(default)]
+    pub default: Option<toml::Value>,
+    /// The allowed values of a choice or multichoice.
+    #[serde(default)]
+    pub choices: Vec<String>,
+    /// A regular expression a string answer must match.
+    #[serde(default)]
+    pub validate: Option<String>,
+    /// Tera expression over earlier answers; the question is skipped when it is false.
+    #[serde(default)]
+    pub when: Option<String>,
+    /// Asked hidden and never written to .pave.toml.
+    #[serde(default)]
+    pub secret: bool,
+    /// Smallest allowed int.
+    #[serde(default)]
+    pub min: Option<i64>,
+    /// Largest allowed int.
+    #[serde(default)]
+    pub max: Option<i64>,
+    /// The compiled `validate`, filled by validation.
+    #[serde(skip)]
+    pub validate_re: Option<regex::Regex>,
+}
+
+impl Question {
+    /// The text to show when asking: `help`, or the name.
+    pub fn prompt<'a>(&'a self, name: &'a str) -> &'a str {
+        self.help.as_deref().unwrap_or(name)
+    }
+}
+
+/// `[files]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileRules {
+    /// Source globs never rendered.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// Rendered-path globs written by `new` and never touched by upgrades.
+    #[serde(default)]
+    pub seed: Vec<String>,
+    /// Rendered-path globs whose drift is a `pave check` violation.
+    #[serde(default)]
+    pub enforced: Vec<String>,
+}
+
+/// `[checks]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Checks {
+    /// Files that must exist and not be empty.
+    #[serde(default)]
+    pub required_files: Vec<String>,
+    /// Markdown headings each file must have.
+    #[serde(default)]
+    pub required_sections: IndexMap<String, Vec<String>>,
+}
+
+/// `[[migrations]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Migration {
+    /// The version that declares it (must be the manifest's own).
+    pub version: semver::Version,
+    /// Old answer name → new answer name.
+    #[serde(default)]
+    pub rename_answers: IndexMap<String, String>,
+    /// Old rendered path → new rendered path.
+    #[serde(default)]
+    pub rename_files: IndexMap<String, String>,
+}
+
+impl Manifest {
+    /// Parses and validates the manifest of `version`; `file` is how the path is shown.
+    pub fn parse(file: &str, text: &str, version: &semver::Version) -> Result<Self, ManifestError> {
+        let mut manifest: Self = toml::from_str(text)
+            .map_err(|e| ManifestError(Box::new(SourceError::from_toml(file, text, &e))))?;
+        manifest.validate(file, text, version)?;
+        Ok(manifest)
+    }
+
+    fn validate(
+        &mut self,
+        file: &str,
+        text: &str,
+        version: &semver::Version,
+    ) -> Result<(), ManifestError> {
+        let err = |needle: &str, msg: String| {
+            ManifestError(Box::new(SourceError::at_line_starting(
+                file, text, needle, msg,
+            )))
+        };
+        if let Some(min) = &self.template.min_pave_version {
+            let min = semver::Version::parse(min).map_err(|e| {
+                err(
+                    "min_pave_version",
+                    format!("min_pave_version `{min}` is not a semantic version: {e}"),
+                )
+            })?;
+            let ours = semver::Version::parse(env!("CARGO_PKG_VERSION"))
+                .unwrap_or_else(|_| semver::Version::new(0, 0, 0));
+            if min > ours {
+                return Err(err(
+                    "min_pave_version",
+                    format!(
+                        "this template version needs pave {min} or newer; this is pave {ours}: upgrade pave"
+                    ),
+                ));
+            }
+        }
+        let tera = tera::Tera::default();
+        let mut earlier: Vec<&str> = Vec::new();
+        for (name, q) in &mut self.questions {
+            let header = format!("[questions.{name}]");
+            let bad = |msg: String| err(&header, format!("question `{name}`: {msg}"));
+            if !is_identifier(name) {
+                return Err(bad(
+                    "a question name is lowercase letters, digits and `_`, starting with a letter"
+                        .into(),
+                ));
+            }
+            if RESERVED.contains(&name.as_str()) {
+                return Err(bad(format!(
+                    "`{name}` is reserved for the rendering context; choose another name"
+                )));
+            }
+            validate_question(name, q, &tera).map_err(bad)?;
+            earlier.push(name);
+        }
+        for glob in self
+            .files
+            .exclude
+            .iter()
+            .chain(&self.files.seed)
+            .chain(&self.files.enforced)
+        {
+            globset::Glob::new(glob)
+                .map_err(|e| err("[files]", format!("invalid glob `{glob}`: {e}")))?;
+        }
+        for m in &self.migrations {
+            if &m.version != version {
+                return Err(err(
+                    "[[migrations]]",
+                    format!(
+                        "a migration for {} is declared in version {version}: each version declares only its own migrations (version = \"{version}\")",
+                        m.version
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The questions whose answers end up in `.pave.toml` (not secret).
+    pub fn recorded_questions(&self) -> impl Iterator<Item = (&String, &Question)> {
+        self.questions.iter().filter(|(_, q)| !q.secret)
+    }
+}
+
+fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+fn validate_question(name: &str, q: &mut Question, tera: &tera::Tera) -> Result<(), String> {
+    use QuestionType as T;
+    let has_choices = matches!(q.kind, T::Choice | T::Multichoice);
+    if has_choices && q.choices.is_empty() {
+        return Err(format!("a {} question needs `choices`", q.kind.name()));
+    }
+    if !has_choices && !q.choices.is_empty() {
+        return Err(format!(
+            "`choices` only applies to choice and multichoice questions, not {}",
+            q.kind.name()
+        ));
+    }
+    if q.validate.is_some() && q.kind != T::String {
+        return Err("`validate` only applies to string questions".into());
+    }
+    if (q.min.is_some() || q.max.is_some()) && q.kind != T::Int {
+        return Err("`min` and `max` only apply to int questions".into());
+    }
+    if q.secret && q.kind != T::String {
+        return Err("only string questions can be `secret`".into());
+    }
+    if let Some(re) = &q.validate {
+        let compiled = regex::Regex::new(re)
+            .map_err(|e| format!("`validate` is not a valid regular expression: {e}"))?;
+        q.validate_re = Some(compiled);
+    }
+    if let Some(when) = &q.when {
+        check_tera(tera, &format!("{{% if {when} %}}{{% endif %}}"))
+            .map_err(|e| format!("`when` does not parse: {e}"))?;
+    }
+    let Some(default) = &q.default else {
+        return Ok(());
+    };
+    // A string default is a Tera template for any type; it is checked again once rendered.
+    if let toml::Value::String(s) = default {
+        check_tera(tera, s).map_err(|e| format!("`default` does not parse as Tera: {e}"))?;
+        if q.kind == T::Choice && !s.contains("{{") && !s.contains("{%") && !q.choices.contains(s) {
+            return Err(format!(
+                "default `{s}` is not one of the choices {:?}",
+                q.choices
+            ));
+        }
+        return Ok(());
+    }
+    match (q.kind, default) {
+        (T::Bool, toml::Value::Boolean(_)) => Ok(()),
+        (T::Int, toml::Value::Integer(i)) => {
+            if q.min.is_some_and(|m| *i < m) || q.max.is_some_and(|m| *i > m) {
+                Err(format!("default {i} is outside min/max"))
+            } else {
+                Ok(())
+            }
+        }
+        (T::Multichoice, toml::Value::Array(items)) => {
+            for item in items {
+                match item.as_str() {
+                    Some(s) if q.choices.iter().any(|c| c == s) => {}
+                    _ => {
+                        return Err(format!(
+                            "default item {item} is not one of the choices {:?}",
+                            q.choices
+                        ));
+                    }
+                }
+            }
+            Ok(())
+        }
+        (kind, v) => Err(format!(
+            "default {v} does not fit a {} question",
+            kind.name()
+        )),
+    }
+    .map_err(|e: String| format!("{e} (in `{name}`)"))
+}
+
+fn check_tera(tera: &tera::Tera, source: &str) -> Result<(), String> {
+    let mut t = tera.clone();
+    t.add_raw_template("expression", source)
+        .map(|_| ())
+        .map_err(|e| crate::render::tera_message(&e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(s: &str) -> semver::Version {
+        semver::Version::parse(s).unwrap_or_else(|_| semver::Version::new(0, 0, 0))
+    }
+
+    fn parse(text: &str) -> Result<Manifest, String> {
+        Manifest::parse("template.toml", text, &v("1.0.0")).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn questions_keep_file_order() {
+        let m =
+            parse("[template]\n[questions.zeta]\ntype='string'\n[questions.alpha]\ntype='bool'\n")
+                .unwrap_or_else(|e| panic!("{e}"));
+        let names: Vec<_> = m.questions.keys().cloned().collect();
+        assert_eq!(names, ["zeta", "alpha"]);
+    }
+
+    #[test]
+    fn unknown_type_names_line_and_choices() {
+        let e = parse("[template]\n\n[questions.name]\ntype = \"strnig\"\n").unwrap_err();
+        assert!(
+            e.starts_with("template.toml:4:8: unknown variant `strnig`"),
+            "{e}"
+        );
+        assert!(e.contains("string, bool, int, choice, multichoice"), "{e}");
+    }
+
+    #[test]
+    fn unknown_key_is_an_error() {
+        let e = parse("[template]\ndescriptoin = 'x'\n").unwrap_err();
+        assert!(
+            e.starts_with("template.toml:2:1: unknown field `descriptoin`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn choice_default_must_be_a_choice() {
+        let e =
+            parse("[template]\n[questions.tier]\ntype='choice'\nchoices=['a','b']\ndefault='c'\n")
+                .unwrap_err();
+        assert!(
+            e.starts_with("template.toml:2:1: question `tier`: default `c` is not one of"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn bad_regex_is_reported() {
+        let e = parse("[template]\n[questions.n]\ntype='string'\nvalidate='(['\n").unwrap_err();
+        assert!(
+            e.contains("`validate` is not a valid regular expression"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn migration_of_another_version_is_refused() {
+        let e = parse("[template]\n[[migrations]]\nversion='2.0.0'\n").unwrap_err();
+        assert!(
+            e.contains("each version declares only its own migrations"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn reserved_and_bad_names_are_refused() {
+        assert!(
+            parse("[template]\n[questions.template]\ntype='string'\n")
+                .unwrap_err()
+                .contains("reserved")
+        );
+        assert!(
+            parse("[template]\n[questions.Name]\ntype='string'\n")
+                .unwrap_err()
+                .contains("lowercase")
+        );
+    }
+
+    #[test]
+    fn bad_when_expression_is_reported() {
+        let e = parse("[template]\n[questions.a]\ntype='bool'\nwhen='database =='\n").unwrap_err();
+        assert!(e.contains("`when` does not parse"), "{e}");
+    }
+}

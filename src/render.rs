@@ -1,0 +1,438 @@
+//! Template version + answers → an in-memory tree of files. Never writes. `.tera` files are
+//! rendered with Tera (no environment, files or network), others copied byte for byte; every path
+//! component is rendered and checked so that nothing can land outside the destination.
+
+use std::collections::BTreeMap;
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use heck::{ToKebabCase, ToPascalCase, ToShoutySnakeCase, ToSnakeCase};
+
+use crate::answers::Answers;
+use crate::catalog::{Catalog, TemplateVersion};
+
+/// One rendered file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RenderedFile {
+    /// A regular file.
+    File {
+        /// Its bytes.
+        bytes: Vec<u8>,
+        /// Whether it is executable.
+        executable: bool,
+    },
+    /// A relative symbolic link that stays inside the project.
+    Symlink {
+        /// The link target.
+        target: String,
+    },
+}
+
+impl RenderedFile {
+    /// The bytes a diff or digest sees (a link's target for a link).
+    pub fn bytes(&self) -> &[u8] {
+        match self {
+            Self::File { bytes, .. } => bytes,
+            Self::Symlink { target } => target.as_bytes(),
+        }
+    }
+}
+
+/// The rendered project: project-relative paths with `/` separators → files.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RenderedTree {
+    /// Every file, sorted by path.
+    pub files: BTreeMap<String, RenderedFile>,
+}
+
+/// Why a template version could not be rendered.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// Tera failed on a file or a path.
+    #[error("{file}: {message}")]
+    Template {
+        /// The template file.
+        file: String,
+        /// Tera's report.
+        message: String,
+    },
+    /// A rendered path would leave the destination or enter `.git`.
+    #[error("refusing to write `{rendered}` (from template file `{source_path}`): {reason}")]
+    UnsafePath {
+        /// The path in the template.
+        source_path: String,
+        /// What it rendered to.
+        rendered: String,
+        /// Why it is refused.
+        reason: String,
+    },
+    /// A symlink that is absolute or leaves the template.
+    #[error(
+        "template file `{path}` is a link to `{target}`, which leaves the template: only relative links inside it are allowed"
+    )]
+    Link {
+        /// The link in the template.
+        path: String,
+        /// Where it points.
+        target: String,
+    },
+    /// A `.tera` file that is not UTF-8.
+    #[error("template file `{0}` ends in .tera but is not UTF-8 text")]
+    NotText(String),
+    /// Two template files render to the same path.
+    #[error("template files `{first}` and `{second}` both render to `{rendered}`")]
+    Collision {
+        /// One source.
+        first: String,
+        /// The other.
+        second: String,
+        /// The path both produce.
+        rendered: String,
+    },
+}
+
+impl RenderError {
+    /// Refusals caused by answers are input errors (exit 2); template defects are failures.
+    pub fn is_input(&self) -> bool {
+        matches!(self, Self::UnsafePath { .. })
+    }
+}
+
+/// Tera's message without its leading `error: ` (we print our own).
+pub fn tera_message(e: &tera::Error) -> String {
+    let mut text = e.to_string();
+    if let Some(rest) = text.strip_prefix("error: ") {
+        text = rest.to_string();
+    }
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    text
+}
+
+/// The context every file sees: the answers, plus `template`, `catalog` and `pave`.
+pub fn context(tv: &TemplateVersion, catalog: &Catalog, values: &Answers) -> tera::Context {
+    let mut ctx = tera::Context::new();
+    for (k, v) in values {
+        ctx.insert(k.clone(), v);
+    }
+    ctx.insert(
+        "template",
+        &serde_json::json!({
+            "name": tv.entry.name,
+            "version": tv.version.to_string(),
+            "maturity": tv.entry.maturity.to_string(),
+            "owner": tv.entry.owner,
+            "description": tv.entry.description,
+        }),
+    );
+    ctx.insert(
+        "catalog",
+        &serde_json::json!({ "name": catalog.meta.name, "owner": catalog.meta.owner, "support": tv.entry.support }),
+    );
+    ctx.insert(
+        "pave",
+        &serde_json::json!({ "version": env!("CARGO_PKG_VERSION") }),
+    );
+    ctx
+}
+
+/// A Tera with our filters and no autoescaping (we render code and config, not web pages).
+fn engine() -> tera::Tera {
+    let mut tera = tera::Tera::default();
+    tera.autoescape_on(Vec::<&str>::new());
+    tera.register_filter("kebab_case", |s: &str, _: tera::Kwargs, _: &tera::State| {
+        s.to_kebab_case()
+    });
+    tera.register_filter("snake_case", |s: &str, _: tera::Kwargs, _: &tera::State| {
+        s.to_snake_case()
+    });
+    tera.register_filter(
+        "pascal_case",
+        |s: &str, _: tera::Kwargs, _: &tera::State| s.to_pascal_case(),
+    );
+    tera.register_filter(
+        "shouty_snake_case",
+        |s: &str, _: tera::Kwargs, _: &tera::State| s.to_shouty_snake_case(),
+    );
+    // Quoting filters, so an answer cannot break the YAML/TOML/JSON string it lands in.
+    tera.register_filter(
+        "json_encode",
+        |v: tera::Value, _: tera::Kwargs, _: &tera::State| {
+            serde_json::to_string(&v).unwrap_or_default()
+        },
+    );
+    tera.register_filter(
+        "toml_string",
+        |s: &str, _: tera::Kwargs, _: &tera::State| toml::Value::String(s.to_string()).to_string(),
+    );
+    tera
+}
+
+/// Renders a template version with a context into memory.
+pub fn render(tv: &TemplateVersion, ctx: &tera::Context) -> Result<RenderedTree, RenderError> {
+    let excludes = globs(&tv.manifest.files.exclude);
+    let mut tera = engine();
+    let sources: Vec<_> = tv
+        .files
+        .iter()
+        .filter(|f| !excludes.is_match(&f.path))
+        .collect();
+    let mut texts = Vec::new();
+    for f in &sources {
+        if f.link.is_none() && f.path.ends_with(".tera") {
+            let text =
+                std::str::from_utf8(&f.bytes).map_err(|_| RenderError::NotText(f.path.clone()))?;
+            texts.push((f.path.as_str(), text));
+        }
+    }
+    tera.add_raw_templates(texts)
+        .map_err(|e| RenderError::Template {
+            file: tv.dir_display.clone(),
+            message: tera_message(&e),
+        })?;
+
+    let mut tree = RenderedTree::default();
+    let mut origin: BTreeMap<String, &str> = BTreeMap::new();
+    for f in sources {
+        let Some(rendered) = render_path(&tera, &f.path, ctx)? else {
+            continue;
+        };
+        let file = if let Some(target) = &f.link {
+            check_link(&f.path, target)?;
+            RenderedFile::Symlink {
+                target: target.clone(),
+            }
+        } else if f.path.ends_with(".tera") {
+            let text = tera
+                .render(&f.path, ctx)
+                .map_err(|e| RenderError::Template {
+                    file: format!("{}/files/{}", tv.dir_display, f.path),
+                    message: tera_message(&e),
+                })?;
+            RenderedFile::File {
+                bytes: text.into_bytes(),
+                executable: f.executable,
+            }
+        } else {
+            RenderedFile::File {
+                bytes: f.bytes.to_vec(),
+                executable: f.executable,
+            }
+        };
+        if let Some(first) = origin.insert(rendered.clone(), &f.path) {
+            return Err(RenderError::Collision {
+                first: first.into(),
+                second: f.path.clone(),
+                rendered,
+            });
+        }
+        tree.files.insert(rendered, file);
+    }
+    check_no_file_under_file(&tree, &origin)?;
+    Ok(tree)
+}
+
+fn globs(patterns: &[String]) -> GlobSet {
+    let mut b = GlobSetBuilder::new();
+    for p in patterns {
+        // Validated with the manifest; an invalid glob cannot reach here.
+        if let Ok(g) = Glob::new(p) {
+            b.add(g);
+        }
+    }
+    b.build().unwrap_or_else(|_| GlobSet::empty())
+}
+
+/// Renders each component of a template path; `None` when a component renders empty (the file
+/// is conditional). The result is checked: relative, no `..`, no `.git`, no NUL or backslash.
+pub fn render_path(
+    tera: &tera::Tera,
+    source: &str,
+    ctx: &tera::Context,
+) -> Result<Option<String>, RenderError> {
+    let trimmed = source.strip_suffix(".tera").unwrap_or(source);
+    let mut parts: Vec<String> = Vec::new();
+    for component in trimmed.split('/') {
+        let rendered = if component.contains("{{") || component.contains("{%") {
+            tera.render_str(component, ctx, false)
+                .map_err(|e| RenderError::Template {
+                    file: format!("path `{source}`"),
+                    message: tera_message(&e),
+                })?
+        } else {
+            component.to_string()
+        };
+        if rendered.is_empty() {
+            return Ok(None);
+        }
+        // An answer may hold a nested directory (`com/example`); each piece is checked.
+        for piece in rendered.split('/') {
+            let unsafe_path = |reason: &str| RenderError::UnsafePath {
+                source_path: source.into(),
+                rendered: rendered.clone(),
+                reason: reason.into(),
+            };
+            if piece.is_empty() {
+                return Err(unsafe_path(
+                    "it has an empty path component (or is absolute)",
+                ));
+            }
+            if piece == ".." || piece == "." {
+                return Err(unsafe_path("it would leave its directory (`..` or `.`)"));
+            }
+            if piece.eq_ignore_ascii_case(".git") {
+                return Err(unsafe_path("pave never writes inside `.git`"));
+            }
+            if piece.contains('\0') || piece.contains('\\') || piece.chars().any(char::is_control) {
+                return Err(unsafe_path(
+                    "it contains a NUL, a backslash or a control character",
+                ));
+            }
+            parts.push(piece.to_string());
+        }
+    }
+    Ok(Some(parts.join("/")))
+}
+
+/// A link is kept only when relative and resolving inside the template's `files/`.
+fn check_link(path: &str, target: &str) -> Result<(), RenderError> {
+    let bad = || RenderError::Link {
+        path: path.into(),
+        target: target.into(),
+    };
+    if target.starts_with('/') || target.contains('\\') || target.contains('\0') {
+        return Err(bad());
+    }
+    let mut depth: Vec<&str> = path.split('/').collect();
+    depth.pop();
+    for piece in target.split('/') {
+        match piece {
+            "" | "." => {}
+            ".." => {
+                if depth.pop().is_none() {
+                    return Err(bad());
+                }
+            }
+            p if p.eq_ignore_ascii_case(".git") => return Err(bad()),
+            p => depth.push(p),
+        }
+    }
+    Ok(())
+}
+
+/// `a` as a file and `a/b` as another file cannot both exist.
+fn check_no_file_under_file(
+    tree: &RenderedTree,
+    origin: &BTreeMap<String, &str>,
+) -> Result<(), RenderError> {
+    for path in tree.files.keys() {
+        let mut prefix = path.as_str();
+        while let Some((parent, _)) = prefix.rsplit_once('/') {
+            if let Some(src) = origin.get(parent) {
+                return Err(RenderError::Collision {
+                    first: (*src).to_string(),
+                    second: origin
+                        .get(path)
+                        .map_or_else(String::new, |s| (*s).to_string()),
+                    rendered: path.clone(),
+                });
+            }
+            prefix = parent;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx(name: &str) -> tera::Context {
+        let mut c = tera::Context::new();
+        c.insert("name", name);
+        c.insert("flag", &false);
+        c
+    }
+
+    #[test]
+    fn paths_are_rendered_and_conditional() {
+        let t = engine();
+        assert_eq!(
+            render_path(&t, "src/{{ name }}/main.rs.tera", &ctx("svc"))
+                .ok()
+                .flatten()
+                .as_deref(),
+            Some("src/svc/main.rs")
+        );
+        assert_eq!(
+            render_path(&t, "{% if flag %}db{% endif %}/x.sql", &ctx("svc"))
+                .ok()
+                .flatten(),
+            None
+        );
+    }
+
+    #[test]
+    fn escaping_paths_are_refused() {
+        let t = engine();
+        for bad in ["..", "../x", "/etc", ".git", "a\\b", "a\0b", "x/../../y"] {
+            let r = render_path(&t, "{{ name }}/f", &ctx(bad));
+            assert!(
+                matches!(r, Err(RenderError::UnsafePath { .. })),
+                "{bad:?} gave {r:?}"
+            );
+        }
+        assert!(render_path(&t, ".git/config", &ctx("x")).is_err());
+    }
+
+    #[test]
+    fn links_must_stay_inside() {
+        assert!(check_link("a/b", "../c").is_ok());
+        assert!(check_link("a/b", "../../c").is_err());
+        assert!(check_link("a", "/etc/passwd").is_err());
+    }
+
+    #[test]
+    fn case_filters_and_quoting() {
+        let t = engine();
+        let out = t.render_str(
+            "{{ name | snake_case }} {{ name | pascal_case }} {{ name | toml_string }}",
+            &ctx("pay-ments"),
+            false,
+        );
+        assert_eq!(
+            out.ok().as_deref(),
+            Some("pay_ments PayMents \"pay-ments\"")
+        );
+    }
+
+    #[test]
+    fn environment_is_not_reachable() {
+        let t = engine();
+        assert!(
+            t.render_str("{{ get_env(name='HOME') }}", &ctx("x"), false)
+                .is_err()
+        );
+        assert!(t.render_str("{{ now() }}", &ctx("x"), false).is_err());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn no_rendered_path_escapes(answer in "\\PC{0,12}", prefix in "[a-z]{0,3}", slash in proptest::bool::ANY) {
+            let t = engine();
+            let source = if slash { format!("{prefix}/{{{{ name }}}}/f") } else { format!("{prefix}{{{{ name }}}}.txt") };
+            if let Ok(Some(p)) = render_path(&t, &source, &ctx(&answer)) {
+                proptest::prop_assert!(!p.starts_with('/'));
+                for piece in p.split('/') {
+                    proptest::prop_assert!(piece != ".." && piece != "." && !piece.is_empty());
+                    proptest::prop_assert!(!piece.eq_ignore_ascii_case(".git"));
+                    proptest::prop_assert!(!piece.contains('\0') && !piece.contains('\\'));
+                }
+                let joined = std::path::Path::new("/dest").join(&p);
+                proptest::prop_assert!(joined.starts_with("/dest"));
+            }
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! A rendered tree → a new project directory. Everything is written into a staging directory
+//! beside the destination first and moved into place only when all of it was written, so a
+//! failure leaves nothing half-written behind.
+
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::fs::{self, EntryKind};
+use crate::render::{RenderedFile, RenderedTree};
+
+/// Checks that `dest` may receive a new project: absent, an empty directory, or (with `force`)
+/// any directory.
+pub fn check_destination(dest: &Path, force: bool) -> Result<()> {
+    match fs::entry_kind(dest)? {
+        None => Ok(()),
+        Some(EntryKind::Dir) if force || fs::is_empty_dir(dest)? => Ok(()),
+        Some(EntryKind::Dir) => Err(Error::Destination {
+            path: dest.to_path_buf(),
+            reason: "exists and is not empty".into(),
+            hint: Some("choose another directory, or pass --force to write into it (files with the same path are replaced)".into()),
+        }),
+        Some(_) => Err(Error::Destination {
+            path: dest.to_path_buf(),
+            reason: "exists and is not a directory".into(),
+            hint: Some("choose another destination".into()),
+        }),
+    }
+}
+
+/// Writes `tree` into `dest` (see [`check_destination`]).
+pub fn create(dest: &Path, tree: &RenderedTree, force: bool) -> Result<()> {
+    check_destination(dest, force)?;
+    let existed = fs::entry_kind(dest)?.is_some();
+    if !existed && let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
+        fs::create_dir_all(parent)?;
+    }
+    let staging = fs::staging_dir(&if existed {
+        fs::canonicalize(dest)?
+    } else {
+        dest.to_path_buf()
+    })?;
+    let root = staging.path().join("project");
+    fs::create_dir_all(&root)?;
+    for (rel, file) in &tree.files {
+        let path = root.join(rel);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        match file {
+            RenderedFile::File { bytes, executable } => fs::write_new(&path, bytes, *executable)?,
+            RenderedFile::Symlink { target } => fs::symlink(target, &path)?,
+        }
+    }
+    if !existed {
+        return Ok(fs::rename(&root, dest)?);
+    }
+    // An existing directory (maybe the current one) is kept; files are moved in one by one,
+    // never through a link that is already there.
+    for rel in tree.files.keys() {
+        if let Err(link) = fs::check_no_symlink_on_path(dest, rel) {
+            return Err(Error::Destination {
+                path: dest.to_path_buf(),
+                reason: format!(
+                    "has a symbolic link at `{}`; pave never writes through links",
+                    link.display()
+                ),
+                hint: Some("remove the link or choose another destination".into()),
+            });
+        }
+    }
+    for rel in tree.files.keys() {
+        let target = dest.join(rel);
+        if let Some(parent) = target.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        fs::rename(&root.join(rel), &target)?;
+    }
+    Ok(())
+}
