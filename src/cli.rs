@@ -69,7 +69,7 @@ pub struct NewArgs {
     /// Where to create the project (default: a directory named after the service)
     #[arg(value_name = "DEST")]
     pub dest: Option<PathBuf>,
-    /// Answer a question: -d service_name=payments (repeatable)
+    /// Answer a question: `-d service_name=payments` (repeatable)
     #[arg(short = 'd', long = "data", value_name = "KEY=VALUE")]
     pub data: Vec<String>,
     /// Answers from a TOML, YAML or JSON file (by extension)

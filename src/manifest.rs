@@ -330,7 +330,6 @@ fn validate_question(name: &str, q: &mut Question, tera: &tera::Tera) -> Result<
 fn check_tera(tera: &tera::Tera, source: &str) -> Result<(), String> {
     let mut t = tera.clone();
     t.add_raw_template("expression", source)
-        .map(|_| ())
         .map_err(|e| crate::render::tera_message(&e))
 }
 
@@ -362,7 +361,7 @@ mod tests {
             e.starts_with("template.toml:4:8: unknown variant `strnig`"),
             "{e}"
         );
-        assert!(e.contains("string, bool, int, choice, multichoice"), "{e}");
+        assert!(e.contains("`string`, `bool`, `int`, `choice`, `multichoice`"), "{e}");
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! `.pave.toml`, the record in every generated project of its template, version, catalog and
-//! answers; written with toml_edit so that later rewrites keep the team's comments.
+//! answers; written with `toml_edit` so that later rewrites keep the team's comments.
 
 use toml_edit::{DocumentMut, Item, Table, value};
 

@@ -3,6 +3,7 @@
 //! component is rendered and checked so that nothing can land outside the destination.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use heck::{ToKebabCase, ToPascalCase, ToShoutySnakeCase, ToSnakeCase};
@@ -105,7 +106,7 @@ pub fn tera_message(e: &tera::Error) -> String {
     }
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
-        text.push_str(&format!(": {s}"));
+        let _ = write!(text, ": {s}");
         source = s.source();
     }
     text
@@ -181,7 +182,7 @@ pub fn render(tv: &TemplateVersion, ctx: &tera::Context) -> Result<RenderedTree,
         .collect();
     let mut texts = Vec::new();
     for f in &sources {
-        if f.link.is_none() && f.path.ends_with(".tera") {
+        if f.link.is_none() && is_tera(&f.path) {
             let text =
                 std::str::from_utf8(&f.bytes).map_err(|_| RenderError::NotText(f.path.clone()))?;
             texts.push((f.path.as_str(), text));
@@ -204,7 +205,7 @@ pub fn render(tv: &TemplateVersion, ctx: &tera::Context) -> Result<RenderedTree,
             RenderedFile::Symlink {
                 target: target.clone(),
             }
-        } else if f.path.ends_with(".tera") {
+        } else if is_tera(&f.path) {
             let text = tera
                 .render(&f.path, ctx)
                 .map_err(|e| RenderError::Template {
@@ -232,6 +233,11 @@ pub fn render(tv: &TemplateVersion, ctx: &tera::Context) -> Result<RenderedTree,
     }
     check_no_file_under_file(&tree, &origin)?;
     Ok(tree)
+}
+
+/// The `.tera` suffix is case-sensitive on purpose: `X.TERA` is copied as it is.
+fn is_tera(path: &str) -> bool {
+    path.strip_suffix(".tera").is_some()
 }
 
 fn globs(patterns: &[String]) -> GlobSet {

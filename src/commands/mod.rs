@@ -70,6 +70,6 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::New(args) => new::run(&ctx, &args),
         Command::Catalog(cmd) => catalog::run(&ctx, &cmd),
-        Command::Completions(args) => completions::run(&ctx, &args),
+        Command::Completions(args) => Ok(completions::run(&ctx, &args)),
     }
 }

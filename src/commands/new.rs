@@ -1,6 +1,7 @@
 //! `pave new`: pick a template, answer its questions, render it, write it into place and make
 //! the first commit.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::Context;
@@ -9,7 +10,7 @@ use crate::catalog::{Catalog, CatalogError, Entry, Maturity, split_spec};
 use crate::cli::NewArgs;
 use crate::error::{Error, Result, exit};
 use crate::prompt::{self, TerminalPrompter};
-use crate::render::{self, RenderedFile};
+use crate::render::{self, RenderedFile, RenderedTree};
 use crate::{git, project, write};
 
 /// Creates a project.
@@ -82,24 +83,7 @@ pub fn run(ctx: &Context, args: &NewArgs) -> Result<i32> {
     let count = tree.files.len();
 
     if args.dry_run {
-        let mut out = String::new();
-        for (path, file) in &tree.files {
-            let detail = match file {
-                RenderedFile::File {
-                    bytes,
-                    executable: true,
-                } => format!("{} bytes, executable", bytes.len()),
-                RenderedFile::File { bytes, .. } => format!("{} bytes", bytes.len()),
-                RenderedFile::Symlink { target } => format!("link to {target}"),
-            };
-            out.push_str(&format!("{}  ({detail})\n", dest.join(path).display()));
-        }
-        ctx.printer.out(&out);
-        ctx.printer.status(&format!(
-            "Dry run: {count} files from {} {version} would be written to {}; nothing was written.",
-            entry.name,
-            dest.display()
-        ));
+        print_dry_run(ctx, &dest, &tree, &entry.name, &version);
         return Ok(exit::OK);
     }
 
@@ -123,6 +107,45 @@ pub fn run(ctx: &Context, args: &NewArgs) -> Result<i32> {
         Some(git::init_and_commit(&dest, &message)?)
     };
 
+    print_created(ctx, &dest, entry, &version, count, commit.as_deref());
+    Ok(exit::OK)
+}
+
+fn print_dry_run(
+    ctx: &Context,
+    dest: &Path,
+    tree: &RenderedTree,
+    name: &str,
+    version: &semver::Version,
+) {
+    let mut out = String::new();
+    for (path, file) in &tree.files {
+        let detail = match file {
+            RenderedFile::File {
+                bytes,
+                executable: true,
+            } => format!("{} bytes, executable", bytes.len()),
+            RenderedFile::File { bytes, .. } => format!("{} bytes", bytes.len()),
+            RenderedFile::Symlink { target } => format!("link to {target}"),
+        };
+        let _ = writeln!(out, "{}  ({detail})", dest.join(path).display());
+    }
+    ctx.printer.out(&out);
+    ctx.printer.status(&format!(
+        "Dry run: {} files from {name} {version} would be written to {}; nothing was written.",
+        tree.files.len(),
+        dest.display()
+    ));
+}
+
+fn print_created(
+    ctx: &Context,
+    dest: &Path,
+    entry: &Entry,
+    version: &semver::Version,
+    count: usize,
+    commit: Option<&str>,
+) {
     let commit_text = commit.map_or_else(String::new, |c| {
         format!(", first commit {}", &c[..7.min(c.len())])
     });
@@ -147,7 +170,6 @@ pub fn run(ctx: &Context, args: &NewArgs) -> Result<i32> {
         ctx.printer
             .status(&format!("Support: {channel}{hours}{esc}."));
     }
-    Ok(exit::OK)
 }
 
 fn shown(path: Option<&Path>) -> String {
