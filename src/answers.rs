@@ -213,7 +213,7 @@ pub fn check(name: &str, q: &Question, answer: &Answer) -> Result<(), AnswerErro
                     Some(help) => format!("{rule} ({})", help.trim_end_matches('.')),
                     None => rule.clone(),
                 };
-                return Err(invalid(name, s, rule, example_for(name, q, s)));
+                return Err(invalid(name, s, rule, example_for(q, s)));
             }
             Ok(())
         }
@@ -266,11 +266,14 @@ pub fn check(name: &str, q: &Question, answer: &Answer) -> Result<(), AnswerErro
 
 /// A plausible valid answer for the hint, made from the bad one (lowercased, dashes for the
 /// rest), when it passes the rule.
-fn example_for(name: &str, q: &Question, bad: &str) -> Option<String> {
+fn example_for(q: &Question, bad: &str) -> Option<String> {
     let re = q.validate_re.as_ref()?;
     let guess = heck::ToKebabCase::to_kebab_case(bad);
-    let _ = name;
-    re.is_match(&guess).then_some(guess)
+    if re.is_match(&guess) {
+        Some(guess)
+    } else {
+        q.example.clone()
+    }
 }
 
 /// The empty value of a question's type, used for skipped questions without a default.

@@ -56,6 +56,9 @@ pub enum Command {
     /// List and inspect the templates of the catalog
     #[command(subcommand)]
     Catalog(CatalogCommand),
+    /// Check templates: manifests parse, versions render, released versions unchanged
+    #[command(subcommand)]
+    Template(TemplateCommand),
     /// Print a shell completion script
     Completions(CompletionsArgs),
 }
@@ -121,6 +124,23 @@ pub struct CatalogShowArgs {
     /// Print JSON
     #[arg(long)]
     pub json: bool,
+}
+
+/// `pave template ...`.
+#[derive(Debug, Subcommand)]
+pub enum TemplateCommand {
+    /// Check a catalog (a directory with catalog.toml) or one template version
+    Lint(TemplateLintArgs),
+}
+
+/// `pave template lint`.
+#[derive(Debug, Args)]
+pub struct TemplateLintArgs {
+    /// A catalog directory, or one version's directory (templates/NAME/VERSION); default: --catalog, else .
+    pub dir: Option<PathBuf>,
+    /// Fail instead of adding new released versions to catalog.lock (for CI)
+    #[arg(long)]
+    pub locked: bool,
 }
 
 /// `pave completions`.

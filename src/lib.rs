@@ -9,6 +9,7 @@ pub mod diagnostic;
 pub mod error;
 pub mod fs;
 pub mod git;
+pub mod lint;
 pub mod manifest;
 pub mod project;
 pub mod prompt;

@@ -106,6 +106,9 @@ pub struct Question {
     /// Largest allowed int.
     #[serde(default)]
     pub max: Option<i64>,
+    /// A valid answer shown in hints and used by `pave template lint` for required questions.
+    #[serde(default)]
+    pub example: Option<String>,
     /// The compiled `validate`, filled by validation.
     #[serde(skip)]
     pub validate_re: Option<regex::Regex>,
@@ -361,7 +364,10 @@ mod tests {
             e.starts_with("template.toml:4:8: unknown variant `strnig`"),
             "{e}"
         );
-        assert!(e.contains("`string`, `bool`, `int`, `choice`, `multichoice`"), "{e}");
+        assert!(
+            e.contains("`string`, `bool`, `int`, `choice`, `multichoice`"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 mod catalog;
 mod completions;
 mod new;
+mod template;
 
 use std::io::IsTerminal;
 use std::path::Path;
@@ -70,6 +71,7 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::New(args) => new::run(&ctx, &args),
         Command::Catalog(cmd) => catalog::run(&ctx, &cmd),
+        Command::Template(cmd) => template::run(&ctx, &cmd),
         Command::Completions(args) => Ok(completions::run(&ctx, &args)),
     }
 }
