@@ -163,7 +163,7 @@ fn render_sample(catalog: &Catalog, tv: &TemplateVersion) -> Result<(), String> 
         let sample = q.example.clone().or_else(|| guess(q.kind, &q.choices));
         match sample {
             Some(s) if answers::parse_text(name, q, &s).is_ok() => {
-                given.cli.push((name.clone(), s))
+                given.cli.push((name.clone(), s));
             }
             _ => {
                 return Err(format!(

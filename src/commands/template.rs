@@ -69,7 +69,7 @@ fn lint_command(ctx: &Context, args: &TemplateLintArgs) -> Result<i32> {
                 Error::usage(format!("{}: {e}", lock_path.display()), None::<String>)
             })?
         }
-        None => Default::default(),
+        None => std::collections::BTreeMap::default(),
     };
     let mut report = lint::lint_catalog(&catalog, &lock);
     if only.is_some() {
