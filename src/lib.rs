@@ -11,6 +11,7 @@ pub mod fs;
 pub mod git;
 pub mod lint;
 pub mod manifest;
+pub mod merge;
 pub mod project;
 pub mod prompt;
 pub mod render;
