@@ -87,37 +87,21 @@ impl AnswerError {
     /// What to do next.
     pub fn hint(&self) -> Option<String> {
         match self {
-            Self::Invalid {
-                question,
-                example: Some(ex),
-                ..
-            } => Some(format!("for example -d {question}={ex}")),
-            Self::Missing { question, .. } => Some(format!(
-                "pass -d {question}=VALUE, put it in --data-file, or run on a terminal to be asked"
-            )),
+            Self::Invalid { question, example: Some(ex), .. } => Some(format!("for example -d {question}={ex}")),
+            Self::Missing { question, .. } => {
+                Some(format!("pass -d {question}=VALUE, put it in --data-file, or run on a terminal to be asked"))
+            }
             Self::Unknown { suggestions, .. } if !suggestions.is_empty() => {
                 Some(format!("did you mean `{}`?", suggestions.join("` or `")))
             }
-            Self::Unknown { .. } => {
-                Some("see the questions with `pave catalog show TEMPLATE`".into())
-            }
+            Self::Unknown { .. } => Some("see the questions with `pave catalog show TEMPLATE`".into()),
             _ => None,
         }
     }
 }
 
-fn invalid(
-    question: &str,
-    value: &str,
-    rule: impl Into<String>,
-    example: Option<String>,
-) -> AnswerError {
-    AnswerError::Invalid {
-        question: question.into(),
-        value: value.into(),
-        rule: rule.into(),
-        example,
-    }
+fn invalid(question: &str, value: &str, rule: impl Into<String>, example: Option<String>) -> AnswerError {
+    AnswerError::Invalid { question: question.into(), value: value.into(), rule: rule.into(), example }
 }
 
 /// Parses a `-d KEY=VALUE` value (or a prompt's text) for a question, then checks it.
@@ -128,12 +112,7 @@ pub fn parse_text(name: &str, q: &Question, raw: &str) -> Result<Answer, AnswerE
             "true" | "yes" | "y" | "1" | "on" => Answer::Bool(true),
             "false" | "no" | "n" | "0" | "off" => Answer::Bool(false),
             _ => {
-                return Err(invalid(
-                    name,
-                    raw,
-                    "a yes/no answer: true or false",
-                    Some("true".into()),
-                ));
+                return Err(invalid(name, raw, "a yes/no answer: true or false", Some("true".into())));
             }
         },
         QuestionType::Int => raw
@@ -141,30 +120,22 @@ pub fn parse_text(name: &str, q: &Question, raw: &str) -> Result<Answer, AnswerE
             .parse()
             .map(Answer::Int)
             .map_err(|_| invalid(name, raw, "a whole number", Some(example_int(q))))?,
-        QuestionType::Multichoice => Answer::List(
-            raw.split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect(),
-        ),
+        QuestionType::Multichoice => {
+            Answer::List(raw.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect())
+        }
     };
     check(name, q, &answer)?;
     Ok(answer)
 }
 
 /// Converts a value from a data file (TOML, YAML or JSON) for a question, then checks it.
-pub fn from_data(
-    name: &str,
-    q: &Question,
-    value: &serde_json::Value,
-) -> Result<Answer, AnswerError> {
+pub fn from_data(name: &str, q: &Question, value: &serde_json::Value) -> Result<Answer, AnswerError> {
     use serde_json::Value as V;
     let answer = match (q.kind, value) {
         (QuestionType::Bool, V::Bool(b)) => Answer::Bool(*b),
-        (QuestionType::Int, V::Number(n)) => Answer::Int(n.as_i64().ok_or_else(|| {
-            invalid(name, &n.to_string(), "a whole number", Some(example_int(q)))
-        })?),
+        (QuestionType::Int, V::Number(n)) => Answer::Int(
+            n.as_i64().ok_or_else(|| invalid(name, &n.to_string(), "a whole number", Some(example_int(q))))?,
+        ),
         (QuestionType::Multichoice, V::Array(items)) => Answer::List(
             items
                 .iter()
@@ -178,12 +149,7 @@ pub fn from_data(
         (_, V::String(s)) => return parse_text(name, q, s),
         (QuestionType::String | QuestionType::Choice, V::Number(n)) => Answer::Str(n.to_string()),
         (kind, v) => {
-            return Err(invalid(
-                name,
-                &v.to_string(),
-                format!("a {} value", kind.name()),
-                None,
-            ));
+            return Err(invalid(name, &v.to_string(), format!("a {} value", kind.name()), None));
         }
     };
     check(name, q, &answer)?;
@@ -199,12 +165,7 @@ pub fn check(name: &str, q: &Question, answer: &Answer) -> Result<(), AnswerErro
     match (q.kind, answer) {
         (QuestionType::String, Answer::Str(s)) => {
             if s.chars().any(char::is_control) {
-                return Err(invalid(
-                    name,
-                    s,
-                    "one line of text without control characters",
-                    None,
-                ));
+                return Err(invalid(name, s, "one line of text without control characters", None));
             }
             if let (Some(re), Some(rule)) = (&q.validate_re, &q.validate)
                 && !re.is_match(s)
@@ -221,12 +182,7 @@ pub fn check(name: &str, q: &Question, answer: &Answer) -> Result<(), AnswerErro
             if q.choices.contains(s) {
                 Ok(())
             } else {
-                Err(invalid(
-                    name,
-                    s,
-                    format!("one of: {}", q.choices.join(", ")),
-                    q.choices.first().cloned(),
-                ))
+                Err(invalid(name, s, format!("one of: {}", q.choices.join(", ")), q.choices.first().cloned()))
             }
         }
         (QuestionType::Multichoice, Answer::List(items)) => {
@@ -255,12 +211,7 @@ pub fn check(name: &str, q: &Question, answer: &Answer) -> Result<(), AnswerErro
             Ok(())
         }
         (QuestionType::Bool, Answer::Bool(_)) => Ok(()),
-        (kind, a) => Err(invalid(
-            name,
-            &a.to_string(),
-            format!("a {} value", kind.name()),
-            None,
-        )),
+        (kind, a) => Err(invalid(name, &a.to_string(), format!("a {} value", kind.name()), None)),
     }
 }
 
@@ -269,11 +220,7 @@ pub fn check(name: &str, q: &Question, answer: &Answer) -> Result<(), AnswerErro
 fn example_for(q: &Question, bad: &str) -> Option<String> {
     let re = q.validate_re.as_ref()?;
     let guess = heck::ToKebabCase::to_kebab_case(bad);
-    if re.is_match(&guess) {
-        Some(guess)
-    } else {
-        q.example.clone()
-    }
+    if re.is_match(&guess) { Some(guess) } else { q.example.clone() }
 }
 
 /// The empty value of a question's type, used for skipped questions without a default.
@@ -291,8 +238,11 @@ pub fn empty_value(q: &Question) -> Answer {
 pub struct Given {
     /// `-d KEY=VALUE`, raw text, in the order given.
     pub cli: Vec<(String, String)>,
-    /// `--data-file` values.
+    /// `--data-file` values, or the answers recorded in `.pave.toml`.
     pub data: IndexMap<String, serde_json::Value>,
+    /// Secret questions not given are empty instead of asked (upgrades: secrets are never
+    /// recorded, so they exist only when given again with `-d`).
+    pub secrets_empty: bool,
 }
 
 impl Given {
@@ -300,15 +250,10 @@ impl Given {
     pub fn from_pairs(pairs: &[String]) -> Result<Self, AnswerError> {
         let mut cli = Vec::new();
         for pair in pairs {
-            let (k, v) = pair
-                .split_once('=')
-                .ok_or_else(|| AnswerError::Malformed(pair.clone()))?;
+            let (k, v) = pair.split_once('=').ok_or_else(|| AnswerError::Malformed(pair.clone()))?;
             cli.push((k.trim().to_string(), v.to_string()));
         }
-        Ok(Self {
-            cli,
-            data: IndexMap::new(),
-        })
+        Ok(Self { cli, ..Self::default() })
     }
 
     /// Unknown keys given with `-d` are errors (a typo would silently lose an answer); unknown
@@ -323,12 +268,7 @@ impl Given {
                 });
             }
         }
-        Ok(self
-            .data
-            .keys()
-            .filter(|k| !manifest.questions.contains_key(*k))
-            .cloned()
-            .collect())
+        Ok(self.data.keys().filter(|k| !manifest.questions.contains_key(*k)).cloned().collect())
     }
 
     fn lookup(&self, name: &str, q: &Question) -> Option<Result<Answer, AnswerError>> {
@@ -340,21 +280,13 @@ impl Given {
 }
 
 fn near<'a>(key: &str, names: impl Iterator<Item = &'a String>) -> Vec<String> {
-    names
-        .filter(|n| strsim::jaro_winkler(key, n) > 0.8)
-        .cloned()
-        .collect()
+    names.filter(|n| strsim::jaro_winkler(key, n) > 0.8).cloned().collect()
 }
 
 /// Asks one question; the binary gives a terminal prompter, scripts a non-interactive one.
 pub trait Prompter {
     /// Returns the answer to `q`, given its rendered default.
-    fn ask(
-        &mut self,
-        name: &str,
-        q: &Question,
-        default: Option<Answer>,
-    ) -> crate::error::Result<Answer>;
+    fn ask(&mut self, name: &str, q: &Question, default: Option<Answer>) -> crate::error::Result<Answer>;
 }
 
 /// Never asks: takes the default, or fails for a required answer.
@@ -362,19 +294,8 @@ pub trait Prompter {
 pub struct NoPrompt;
 
 impl Prompter for NoPrompt {
-    fn ask(
-        &mut self,
-        name: &str,
-        q: &Question,
-        default: Option<Answer>,
-    ) -> crate::error::Result<Answer> {
-        default.ok_or_else(|| {
-            AnswerError::Missing {
-                question: name.into(),
-                help: q.prompt(name).to_string(),
-            }
-            .into()
-        })
+    fn ask(&mut self, name: &str, q: &Question, default: Option<Answer>) -> crate::error::Result<Answer> {
+        default.ok_or_else(|| AnswerError::Missing { question: name.into(), help: q.prompt(name).to_string() }.into())
     }
 }
 
@@ -400,28 +321,23 @@ impl Resolved {
 
 /// Goes through the questions in order: `when` decides whether each is asked, a given answer
 /// wins, otherwise the prompter decides (a prompt, or the default).
-pub fn resolve(
-    manifest: &Manifest,
-    given: &Given,
-    prompter: &mut dyn Prompter,
-) -> crate::error::Result<Resolved> {
+pub fn resolve(manifest: &Manifest, given: &Given, prompter: &mut dyn Prompter) -> crate::error::Result<Resolved> {
     let mut out = Resolved::default();
     for (name, q) in &manifest.questions {
-        let ctx =
-            tera::Context::from_serialize(&out.values).map_err(|e| AnswerError::Expression {
-                question: name.clone(),
-                message: crate::render::tera_message(&e),
-            })?;
+        let ctx = tera::Context::from_serialize(&out.values).map_err(|e| AnswerError::Expression {
+            question: name.clone(),
+            message: crate::render::tera_message(&e),
+        })?;
         let default = default_value(name, q, &ctx)?;
         if let Some(when) = &q.when
             && !eval_when(name, when, &ctx)?
         {
-            out.values
-                .insert(name.clone(), default.unwrap_or_else(|| empty_value(q)));
+            out.values.insert(name.clone(), default.unwrap_or_else(|| empty_value(q)));
             continue;
         }
         let answer = match given.lookup(name, q) {
             Some(result) => result?,
+            None if q.secret && given.secrets_empty => Answer::Str(String::new()),
             None => prompter.ask(name, q, default)?,
         };
         out.values.insert(name.clone(), answer.clone());
@@ -433,51 +349,40 @@ pub fn resolve(
 /// Evaluates a `when` expression over earlier answers.
 pub fn eval_when(name: &str, when: &str, ctx: &tera::Context) -> Result<bool, AnswerError> {
     let source = format!("{{% if {when} %}}true{{% endif %}}");
-    let out = tera::Tera::default()
-        .render_str(&source, ctx, false)
-        .map_err(|e| AnswerError::Expression {
-            question: name.into(),
-            message: format!(
-                "`when = \"{when}\"` failed: {}",
-                crate::render::tera_message(&e)
-            ),
-        })?;
+    let out = tera::Tera::default().render_str(&source, ctx, false).map_err(|e| AnswerError::Expression {
+        question: name.into(),
+        message: format!("`when = \"{when}\"` failed: {}", crate::render::tera_message(&e)),
+    })?;
     Ok(out == "true")
 }
 
 /// The default of a question with its Tera expressions rendered over earlier answers.
-pub fn default_value(
-    name: &str,
-    q: &Question,
-    ctx: &tera::Context,
-) -> Result<Option<Answer>, AnswerError> {
+pub fn default_value(name: &str, q: &Question, ctx: &tera::Context) -> Result<Option<Answer>, AnswerError> {
     let Some(default) = &q.default else {
         return Ok(None);
     };
     let answer = match default {
         toml::Value::String(template) => {
-            let rendered = tera::Tera::default()
-                .render_str(template, ctx, false)
-                .map_err(|e| AnswerError::Expression {
+            let rendered =
+                tera::Tera::default().render_str(template, ctx, false).map_err(|e| AnswerError::Expression {
                     question: name.into(),
                     message: format!("default failed: {}", crate::render::tera_message(&e)),
                 })?;
             return parse_text(name, q, &rendered).map(Some).map_err(|e| match e {
                 AnswerError::Invalid { rule, value, .. } => AnswerError::Expression {
                     question: name.into(),
-                    message: format!("the default renders to {value:?}, which breaks the rule {rule}: fix the template"),
+                    message: format!(
+                        "the default renders to {value:?}, which breaks the rule {rule}: fix the template"
+                    ),
                 },
                 other => other,
             });
         }
         toml::Value::Boolean(b) => Answer::Bool(*b),
         toml::Value::Integer(i) => Answer::Int(*i),
-        toml::Value::Array(items) => Answer::List(
-            items
-                .iter()
-                .filter_map(|i| i.as_str().map(str::to_string))
-                .collect(),
-        ),
+        toml::Value::Array(items) => {
+            Answer::List(items.iter().filter_map(|i| i.as_str().map(str::to_string)).collect())
+        }
         other => {
             return Err(AnswerError::Expression {
                 question: name.into(),
@@ -489,27 +394,17 @@ pub fn default_value(
 }
 
 /// Reads `--data-file` (TOML, YAML or JSON, by extension; JSON when unknown).
-pub fn load_data_file(
-    path: &std::path::Path,
-) -> crate::error::Result<IndexMap<String, serde_json::Value>> {
+pub fn load_data_file(path: &std::path::Path) -> crate::error::Result<IndexMap<String, serde_json::Value>> {
     let text = crate::fs::read_to_string(path)?;
     let shown = path.display().to_string();
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
     let map: IndexMap<String, serde_json::Value> = match ext.as_str() {
         "toml" => toml::from_str(&text).map_err(|e| {
-            AnswerError::DataFile(
-                crate::diagnostic::SourceError::from_toml(&shown, &text, &e).to_string(),
-            )
+            AnswerError::DataFile(crate::diagnostic::SourceError::from_toml(&shown, &text, &e).to_string())
         })?,
-        "yaml" | "yml" => serde_saphyr::from_str(&text)
-            .map_err(|e| AnswerError::DataFile(format!("{shown}: {e}")))?,
-        _ => serde_json::from_str(&text).map_err(|e| {
-            AnswerError::DataFile(format!("{shown}:{}:{}: {e}", e.line(), e.column()))
-        })?,
+        "yaml" | "yml" => serde_saphyr::from_str(&text).map_err(|e| AnswerError::DataFile(format!("{shown}: {e}")))?,
+        _ => serde_json::from_str(&text)
+            .map_err(|e| AnswerError::DataFile(format!("{shown}:{}:{}: {e}", e.line(), e.column())))?,
     };
     Ok(map)
 }
@@ -556,30 +451,17 @@ default = ""
         let m = manifest(M);
         let given = Given::from_pairs(&["service_name=payments".into()]).unwrap_or_default();
         let r = resolve(&m, &given, &mut NoPrompt).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(
-            r.asked.get("image"),
-            Some(&Answer::Str("ghcr.io/example/payments".into()))
-        );
+        assert_eq!(r.asked.get("image"), Some(&Answer::Str("ghcr.io/example/payments".into())));
         assert!(!r.asked.contains_key("engine"), "skipped by when");
-        assert_eq!(
-            r.values.get("engine"),
-            Some(&Answer::Str("postgres".into()))
-        );
-        assert!(
-            !r.recorded(&m).contains_key("token"),
-            "secrets are never recorded"
-        );
+        assert_eq!(r.values.get("engine"), Some(&Answer::Str("postgres".into())));
+        assert!(!r.recorded(&m).contains_key("token"), "secrets are never recorded");
     }
 
     #[test]
     fn missing_required_answer_names_the_question() {
         let m = manifest(M);
         let e = resolve(&m, &Given::default(), &mut NoPrompt).unwrap_err();
-        assert!(
-            e.to_string()
-                .starts_with("missing answer for `service_name`"),
-            "{e}"
-        );
+        assert!(e.to_string().starts_with("missing answer for `service_name`"), "{e}");
     }
 
     #[test]
@@ -587,29 +469,16 @@ default = ""
         let m = manifest(M);
         let q = &m.questions["service_name"];
         let e = parse_text("service_name", q, "Payments_API").unwrap_err();
-        assert!(
-            e.to_string()
-                .contains("rule: ^[a-z][a-z0-9-]{1,38}[a-z0-9]$ (Service name)"),
-            "{e}"
-        );
-        assert_eq!(
-            e.hint().as_deref(),
-            Some("for example -d service_name=payments-api")
-        );
+        assert!(e.to_string().contains("rule: ^[a-z][a-z0-9-]{1,38}[a-z0-9]$ (Service name)"), "{e}");
+        assert_eq!(e.hint().as_deref(), Some("for example -d service_name=payments-api"));
     }
 
     #[test]
     fn int_bounds_and_bool_words() {
         let m = manifest(M);
         assert!(parse_text("replicas", &m.questions["replicas"], "11").is_err());
-        assert_eq!(
-            parse_text("replicas", &m.questions["replicas"], "3").ok(),
-            Some(Answer::Int(3))
-        );
-        assert_eq!(
-            parse_text("database", &m.questions["database"], "yes").ok(),
-            Some(Answer::Bool(true))
-        );
+        assert_eq!(parse_text("replicas", &m.questions["replicas"], "3").ok(), Some(Answer::Int(3)));
+        assert_eq!(parse_text("database", &m.questions["database"], "yes").ok(), Some(Answer::Bool(true)));
     }
 
     #[test]

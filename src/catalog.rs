@@ -82,7 +82,9 @@ impl CatalogError {
                 if available.is_empty() { "none".to_string() } else { available.join(", ") }
             )),
             Self::Experimental { .. } => Some("pass --allow-experimental to use it anyway".into()),
-            Self::Retired { .. } => Some("retired templates are kept only so existing projects can be checked: `pave catalog list --all`".into()),
+            Self::Retired { .. } => Some(
+                "retired templates are kept only so existing projects can be checked: `pave catalog list --all`".into(),
+            ),
             Self::Missing(_) => Some("pass --catalog with a directory holding catalog.toml and templates/".into()),
             _ => None,
         }
@@ -144,10 +146,7 @@ impl Support {
         Support {
             hours: self.hours.clone().or_else(|| fallback.hours.clone()),
             channel: self.channel.clone().or_else(|| fallback.channel.clone()),
-            escalation: self
-                .escalation
-                .clone()
-                .or_else(|| fallback.escalation.clone()),
+            escalation: self.escalation.clone().or_else(|| fallback.escalation.clone()),
             defects: self.defects.clone().or_else(|| fallback.defects.clone()),
             requests: self.requests.clone().or_else(|| fallback.requests.clone()),
         }
@@ -223,32 +222,22 @@ pub struct Entry {
 impl Entry {
     /// The version to use: the exact one asked for, else the newest released (or newest at all
     /// with `pre`).
-    pub fn pick(
-        &self,
-        requested: Option<&str>,
-        pre: bool,
-    ) -> Result<semver::Version, CatalogError> {
+    pub fn pick(&self, requested: Option<&str>, pre: bool) -> Result<semver::Version, CatalogError> {
         if let Some(req) = requested {
             let req = req.trim_start_matches('v');
-            return self
-                .versions
-                .iter()
-                .find(|v| v.to_string() == req)
-                .cloned()
-                .ok_or_else(|| CatalogError::UnknownVersion {
+            return self.versions.iter().find(|v| v.to_string() == req).cloned().ok_or_else(|| {
+                CatalogError::UnknownVersion {
                     name: self.name.clone(),
                     version: req.to_string(),
                     available: self.versions.iter().map(ToString::to_string).collect(),
-                });
+                }
+            });
         }
         let candidates = self.versions.iter().filter(|v| pre || v.pre.is_empty());
         candidates
             .max()
             .cloned()
-            .ok_or_else(|| CatalogError::NoVersion {
-                name: self.name.clone(),
-                pre_exists: !self.versions.is_empty(),
-            })
+            .ok_or_else(|| CatalogError::NoVersion { name: self.name.clone(), pre_exists: !self.versions.is_empty() })
     }
 }
 
@@ -286,51 +275,38 @@ impl Catalog {
     /// Loads catalog.toml from a store and lists the versions of every template.
     pub fn load(store: Store, source: String) -> Result<Self, CatalogError> {
         let file = store.display_path("catalog.toml");
-        let bytes = store
-            .read("catalog.toml")?
-            .ok_or_else(|| CatalogError::Missing(store.display_path("")))?;
+        let bytes = store.read("catalog.toml")?.ok_or_else(|| CatalogError::Missing(store.display_path("")))?;
         let text = String::from_utf8_lossy(&bytes);
-        let parsed: CatalogFile = toml::from_str(&text).map_err(|e| {
-            CatalogError::Invalid(Box::new(SourceError::from_toml(&file, &text, &e)))
-        })?;
+        let parsed: CatalogFile = toml::from_str(&text)
+            .map_err(|e| CatalogError::Invalid(Box::new(SourceError::from_toml(&file, &text, &e))))?;
         let invalid = |needle: &str, msg: String| {
-            CatalogError::Invalid(Box::new(SourceError::at_line_starting(
-                &file, &text, needle, msg,
-            )))
+            CatalogError::Invalid(Box::new(SourceError::at_line_starting(&file, &text, needle, msg)))
         };
         let mut entries = Vec::new();
         for e in parsed.template {
             let needle = format!("name = \"{}\"", e.name);
             if entries.iter().any(|x: &Entry| x.name == e.name) {
-                return Err(invalid(
-                    &needle,
-                    format!("template `{}` is listed twice", e.name),
-                ));
+                return Err(invalid(&needle, format!("template `{}` is listed twice", e.name)));
             }
-            if matches!(e.maturity, Maturity::Deprecated | Maturity::Retired)
-                && e.replacement.is_none()
-            {
+            if matches!(e.maturity, Maturity::Deprecated | Maturity::Retired) && e.replacement.is_none() {
                 return Err(invalid(
                     &needle,
-                    format!(
-                        "template `{}` is {} and must name a `replacement`",
-                        e.name, e.maturity
-                    ),
+                    format!("template `{}` is {} and must name a `replacement`", e.name, e.maturity),
                 ));
             }
             let mut versions = Vec::new();
             for dir in store.subdirs(&format!("templates/{}", e.name))? {
                 let v = semver::Version::parse(&dir).map_err(|err| {
-                    invalid(&needle, format!("templates/{}/{dir} is not a semantic version ({err}): rename it, e.g. 1.0.0", e.name))
+                    invalid(
+                        &needle,
+                        format!("templates/{}/{dir} is not a semantic version ({err}): rename it, e.g. 1.0.0", e.name),
+                    )
                 })?;
                 versions.push(v);
             }
             versions.sort();
             let latest = versions.iter().filter(|v| v.pre.is_empty()).max().cloned();
-            let support = e
-                .support
-                .as_ref()
-                .map_or_else(|| parsed.support.clone(), |s| s.or(&parsed.support));
+            let support = e.support.as_ref().map_or_else(|| parsed.support.clone(), |s| s.or(&parsed.support));
             entries.push(Entry {
                 name: e.name,
                 description: e.description,
@@ -350,20 +326,11 @@ impl Catalog {
                 let needle = format!("replacement = \"{r}\"");
                 return Err(invalid(
                     &needle,
-                    format!(
-                        "template `{}` names a replacement `{r}` that is not in the catalog",
-                        e.name
-                    ),
+                    format!("template `{}` names a replacement `{r}` that is not in the catalog", e.name),
                 ));
             }
         }
-        Ok(Self {
-            meta: parsed.catalog,
-            support: parsed.support,
-            entries,
-            store,
-            source,
-        })
+        Ok(Self { meta: parsed.catalog, support: parsed.support, entries, store, source })
     }
 
     /// The entry called `name`, or an error suggesting near names.
@@ -378,34 +345,26 @@ impl Catalog {
             scored.sort_by(|a, b| b.0.total_cmp(&a.0));
             CatalogError::UnknownTemplate {
                 name: name.to_string(),
-                suggestions: scored
-                    .into_iter()
-                    .take(2)
-                    .map(|(_, n)| n.to_string())
-                    .collect(),
+                suggestions: scored.into_iter().take(2).map(|(_, n)| n.to_string()).collect(),
             }
         })
     }
 
-    /// Loads the manifest and files of one version.
-    pub fn version(
-        &self,
-        entry: &Entry,
-        version: &semver::Version,
-    ) -> Result<TemplateVersion, crate::error::Error> {
-        let dir = format!("templates/{}/{version}", entry.name);
-        let manifest_rel = format!("{dir}/template.toml");
+    /// Loads the manifest of one version.
+    pub fn manifest(&self, entry: &Entry, version: &semver::Version) -> Result<Manifest, crate::error::Error> {
+        let manifest_rel = format!("templates/{}/{version}/template.toml", entry.name);
         let file = self.store.display_path(&manifest_rel);
         let bytes = self.store.read(&manifest_rel)?.ok_or_else(|| {
-            ManifestError(Box::new(SourceError::at(
-                &file,
-                "",
-                None,
-                "template.toml is missing from this version",
-            )))
+            ManifestError(Box::new(SourceError::at(&file, "", None, "template.toml is missing from this version")))
         })?;
         let text = String::from_utf8_lossy(&bytes);
-        let manifest = Manifest::parse(&file, &text, version)?;
+        Ok(Manifest::parse(&file, &text, version)?)
+    }
+
+    /// Loads the manifest and files of one version.
+    pub fn version(&self, entry: &Entry, version: &semver::Version) -> Result<TemplateVersion, crate::error::Error> {
+        let dir = format!("templates/{}/{version}", entry.name);
+        let manifest = self.manifest(entry, version)?;
         let files = self.store.walk(&format!("{dir}/files"))?;
         Ok(TemplateVersion {
             entry: entry.clone(),
@@ -437,10 +396,7 @@ mod tests {
             maturity: Maturity::Stable,
             owner: "team".into(),
             replacement: None,
-            versions: versions
-                .iter()
-                .filter_map(|v| semver::Version::parse(v).ok())
-                .collect(),
+            versions: versions.iter().filter_map(|v| semver::Version::parse(v).ok()).collect(),
             latest: None,
             support: Support::default(),
         }
@@ -449,36 +405,16 @@ mod tests {
     #[test]
     fn prereleases_only_when_asked() {
         let e = entry(&["1.0.0", "1.1.0", "2.0.0-rc.1"]);
-        assert_eq!(
-            e.pick(None, false).map(|v| v.to_string()).ok(),
-            Some("1.1.0".into())
-        );
-        assert_eq!(
-            e.pick(None, true).map(|v| v.to_string()).ok(),
-            Some("2.0.0-rc.1".into())
-        );
-        assert_eq!(
-            e.pick(Some("2.0.0-rc.1"), false)
-                .map(|v| v.to_string())
-                .ok(),
-            Some("2.0.0-rc.1".into())
-        );
-        assert!(matches!(
-            e.pick(Some("3.0.0"), false),
-            Err(CatalogError::UnknownVersion { .. })
-        ));
+        assert_eq!(e.pick(None, false).map(|v| v.to_string()).ok(), Some("1.1.0".into()));
+        assert_eq!(e.pick(None, true).map(|v| v.to_string()).ok(), Some("2.0.0-rc.1".into()));
+        assert_eq!(e.pick(Some("2.0.0-rc.1"), false).map(|v| v.to_string()).ok(), Some("2.0.0-rc.1".into()));
+        assert!(matches!(e.pick(Some("3.0.0"), false), Err(CatalogError::UnknownVersion { .. })));
     }
 
     #[test]
     fn only_prereleases_is_an_error() {
         let e = entry(&["2.0.0-rc.1"]);
-        assert!(matches!(
-            e.pick(None, false),
-            Err(CatalogError::NoVersion {
-                pre_exists: true,
-                ..
-            })
-        ));
+        assert!(matches!(e.pick(None, false), Err(CatalogError::NoVersion { pre_exists: true, .. })));
     }
 
     #[test]

@@ -4,18 +4,13 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::plan::ConflictStyle;
 use crate::ui::ColorChoice;
 
 /// Golden paths as code: create service repositories from versioned templates, and keep them
 /// current.
 #[derive(Debug, Parser)]
-#[command(
-    name = "pave",
-    version,
-    about,
-    propagate_version = true,
-    max_term_width = 100
-)]
+#[command(name = "pave", version, about, propagate_version = true, max_term_width = 100)]
 pub struct Cli {
     /// Flags every command takes.
     #[command(flatten)]
@@ -53,6 +48,10 @@ pub struct GlobalArgs {
 pub enum Command {
     /// Create a project from a template
     New(NewArgs),
+    /// Show what an upgrade would change, or how the project drifted from its template
+    Diff(DiffArgs),
+    /// Upgrade the project to a newer template version with a three-way merge
+    Upgrade(UpgradeArgs),
     /// List and inspect the templates of the catalog
     #[command(subcommand)]
     Catalog(CatalogCommand),
@@ -93,6 +92,66 @@ pub struct NewArgs {
     /// Write into DEST even when it is not empty (existing files with the same path are replaced)
     #[arg(long)]
     pub force: bool,
+}
+
+/// The choice of target shared by `diff` and `upgrade`.
+#[derive(Debug, Args)]
+pub struct TargetArgs {
+    /// The project (default: the current directory)
+    #[arg(value_name = "PATH")]
+    pub path: Option<PathBuf>,
+    /// Upgrade to this version (default: the newest released one)
+    #[arg(long, value_name = "VERSION")]
+    pub to: Option<String>,
+    /// Let pre-release versions be candidates
+    #[arg(long)]
+    pub pre: bool,
+    /// Change an answer, or answer a question the new version adds (repeatable)
+    #[arg(short = 'd', long = "data", value_name = "KEY=VALUE")]
+    pub data: Vec<String>,
+    /// How conflicts are written: markers in the file, or the template's hunk in PATH.rej
+    #[arg(long, value_enum, default_value_t = ConflictStyle::Inline, value_name = "STYLE")]
+    pub conflict: ConflictStyle,
+}
+
+/// `pave diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// Project and target version.
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// One line per file instead of the patch
+    #[arg(long)]
+    pub stat: bool,
+    /// Print JSON: per file, its outcome and whether it conflicts
+    #[arg(long)]
+    pub json: bool,
+    /// Exit 1 when there are changes
+    #[arg(long)]
+    pub exit_code: bool,
+    /// Show how the project differs from a fresh render of its recorded version instead
+    #[arg(long)]
+    pub drift: bool,
+}
+
+/// `pave upgrade`.
+#[derive(Debug, Args)]
+pub struct UpgradeArgs {
+    /// Project and target version.
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Print what would change; write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Upgrade even with uncommitted changes to tracked files
+    #[arg(long)]
+    pub allow_dirty: bool,
+    /// Commit the result (not when conflicts are left)
+    #[arg(long)]
+    pub commit: bool,
+    /// Commit the result on a new branch (not when conflicts are left)
+    #[arg(long, value_name = "NAME")]
+    pub branch: Option<String>,
 }
 
 /// `pave catalog ...`.

@@ -21,50 +21,23 @@ pub struct SourceError {
 
 impl SourceError {
     /// An error at a byte span of `text`.
-    pub fn at(
-        file: &str,
-        text: &str,
-        span: Option<Range<usize>>,
-        message: impl Into<String>,
-    ) -> Self {
+    pub fn at(file: &str, text: &str, span: Option<Range<usize>>, message: impl Into<String>) -> Self {
         let message = message.into();
         let Some(span) = span else {
-            return Self {
-                file: file.into(),
-                line: None,
-                column: 0,
-                message,
-                excerpt: None,
-            };
+            return Self { file: file.into(), line: None, column: 0, message, excerpt: None };
         };
         let start = span.start.min(text.len());
         let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
         let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
         let line = text[..start].matches('\n').count() + 1;
         let column = text[line_start..start].chars().count() + 1;
-        let source_line = text[line_start..line_end]
-            .trim_end_matches('\r')
-            .to_string();
-        let width = text[start..span.end.clamp(start, line_end)]
-            .chars()
-            .count()
-            .max(1);
-        Self {
-            file: file.into(),
-            line: Some(line),
-            column,
-            message,
-            excerpt: Some((source_line, width)),
-        }
+        let source_line = text[line_start..line_end].trim_end_matches('\r').to_string();
+        let width = text[start..span.end.clamp(start, line_end)].chars().count().max(1);
+        Self { file: file.into(), line: Some(line), column, message, excerpt: Some((source_line, width)) }
     }
 
     /// An error at the first line of `text` that starts with `needle` (after spaces).
-    pub fn at_line_starting(
-        file: &str,
-        text: &str,
-        needle: &str,
-        message: impl Into<String>,
-    ) -> Self {
+    pub fn at_line_starting(file: &str, text: &str, needle: &str, message: impl Into<String>) -> Self {
         let mut offset = 0;
         for line in text.split_inclusive('\n') {
             let trimmed = line.trim_start();
@@ -86,26 +59,14 @@ impl SourceError {
 impl fmt::Display for SourceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.line {
-            Some(line) => write!(
-                f,
-                "{}:{}:{}: {}",
-                self.file, line, self.column, self.message
-            )?,
+            Some(line) => write!(f, "{}:{}:{}: {}", self.file, line, self.column, self.message)?,
             None => write!(f, "{}: {}", self.file, self.message)?,
         }
         if let (Some(line), Some((text, width))) = (self.line, &self.excerpt) {
             let num = line.to_string();
             let pad = " ".repeat(num.len());
-            let lead: String = text
-                .chars()
-                .take(self.column - 1)
-                .map(|c| if c == '\t' { '\t' } else { ' ' })
-                .collect();
-            write!(
-                f,
-                "\n{pad} |\n{num} | {text}\n{pad} | {lead}{}",
-                "^".repeat(*width)
-            )?;
+            let lead: String = text.chars().take(self.column - 1).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+            write!(f, "\n{pad} |\n{num} | {text}\n{pad} | {lead}{}", "^".repeat(*width))?;
         }
         Ok(())
     }
@@ -124,10 +85,7 @@ mod tests {
         let e = SourceError::at("t.toml", text, Some(start..start + 8), "bad");
         assert_eq!(e.line, Some(2));
         assert_eq!(e.column, 7);
-        assert_eq!(
-            e.to_string(),
-            "t.toml:2:7: bad\n  |\n2 | key = \"strnig\"\n  |       ^^^^^^^^"
-        );
+        assert_eq!(e.to_string(), "t.toml:2:7: bad\n  |\n2 | key = \"strnig\"\n  |       ^^^^^^^^");
     }
 
     #[test]

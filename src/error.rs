@@ -32,6 +32,9 @@ pub enum Error {
     /// A template could not be rendered.
     #[error(transparent)]
     Render(#[from] RenderError),
+    /// A project's `.pave.toml` is missing or malformed.
+    #[error(transparent)]
+    Project(#[from] crate::project::ProjectError),
     /// A file could not be read or written.
     #[error(transparent)]
     Fs(#[from] FsError),
@@ -70,17 +73,14 @@ pub enum Error {
 impl Error {
     /// A usage or precondition error with a hint.
     pub fn usage(message: impl Into<String>, hint: impl Into<Option<String>>) -> Self {
-        Self::Usage {
-            message: message.into(),
-            hint: hint.into(),
-        }
+        Self::Usage { message: message.into(), hint: hint.into() }
     }
 
     /// The process exit code for this error (SPEC.md).
     pub fn exit_code(&self) -> i32 {
         match self {
             Self::Catalog(e) if e.is_input() => exit::USAGE,
-            Self::Manifest(_) | Self::Answer(_) | Self::Usage { .. } | Self::Destination { .. } => {
+            Self::Manifest(_) | Self::Project(_) | Self::Answer(_) | Self::Usage { .. } | Self::Destination { .. } => {
                 exit::USAGE
             }
             Self::Cancelled => exit::USAGE,

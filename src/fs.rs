@@ -18,11 +18,7 @@ pub struct FsError {
 }
 
 fn ctx<T>(op: &'static str, path: &Path, r: io::Result<T>) -> Result<T, FsError> {
-    r.map_err(|source| FsError {
-        op,
-        path: path.to_path_buf(),
-        source,
-    })
+    r.map_err(|source| FsError { op, path: path.to_path_buf(), source })
 }
 
 /// Reads a whole file.
@@ -64,11 +60,7 @@ pub fn entry_kind(path: &Path) -> Result<Option<EntryKind>, FsError> {
             }))
         }
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(FsError {
-            op: "inspect",
-            path: path.to_path_buf(),
-            source: e,
-        }),
+        Err(e) => Err(FsError { op: "inspect", path: path.to_path_buf(), source: e }),
     }
 }
 
@@ -146,21 +138,11 @@ pub fn write_new(path: &Path, bytes: &[u8], executable: bool) -> Result<(), FsEr
 pub fn write_atomic(path: &Path, bytes: &[u8], executable: bool) -> Result<(), FsError> {
     use std::io::Write as _;
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    let mut tmp = ctx(
-        "write",
-        path,
-        tempfile::Builder::new()
-            .prefix(".pave-tmp")
-            .tempfile_in(dir),
-    )?;
+    let mut tmp = ctx("write", path, tempfile::Builder::new().prefix(".pave-tmp").tempfile_in(dir))?;
     ctx("write", path, tmp.write_all(bytes))?;
     ctx("write", path, tmp.as_file().sync_all())?;
     set_executable(tmp.path(), executable)?;
-    tmp.persist(path).map_err(|e| FsError {
-        op: "write",
-        path: path.to_path_buf(),
-        source: e.error,
-    })?;
+    tmp.persist(path).map_err(|e| FsError { op: "write", path: path.to_path_buf(), source: e.error })?;
     Ok(())
 }
 
@@ -169,11 +151,7 @@ fn set_executable(path: &Path, executable: bool) -> Result<(), FsError> {
     use std::os::unix::fs::PermissionsExt;
     // Respect the usual umask-like defaults: 0644 or 0755.
     let mode = if executable { 0o755 } else { 0o644 };
-    ctx(
-        "set the mode of",
-        path,
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)),
-    )
+    ctx("set the mode of", path, std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)))
 }
 
 #[cfg(not(unix))]
@@ -186,25 +164,14 @@ pub fn symlink(target: &str, path: &Path) -> Result<(), FsError> {
     #[cfg(unix)]
     let r = std::os::unix::fs::symlink(target, path);
     #[cfg(not(unix))]
-    let r: io::Result<()> = Err(io::Error::other(format!(
-        "symbolic links are not supported here ({target})"
-    )));
+    let r: io::Result<()> = Err(io::Error::other(format!("symbolic links are not supported here ({target})")));
     ctx("create link", path, r)
 }
 
 /// A temporary directory next to `near`, removed when dropped.
 pub fn staging_dir(near: &Path) -> Result<tempfile::TempDir, FsError> {
-    let parent = near
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or_else(|| Path::new("."));
-    ctx(
-        "create a staging directory in",
-        parent,
-        tempfile::Builder::new()
-            .prefix(".pave-staging-")
-            .tempdir_in(parent),
-    )
+    let parent = near.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or_else(|| Path::new("."));
+    ctx("create a staging directory in", parent, tempfile::Builder::new().prefix(".pave-staging-").tempdir_in(parent))
 }
 
 /// The canonical form of an existing path.

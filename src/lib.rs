@@ -2,21 +2,26 @@
 //! the command line and prints errors.
 
 pub mod answers;
+pub mod apply;
 pub mod catalog;
 pub mod cli;
 pub mod commands;
 pub mod diagnostic;
+pub mod diff;
+pub mod drift;
 pub mod error;
 pub mod fs;
 pub mod git;
 pub mod lint;
 pub mod manifest;
 pub mod merge;
+pub mod plan;
 pub mod project;
 pub mod prompt;
 pub mod render;
 pub mod store;
 pub mod ui;
+pub mod upgrade;
 pub mod write;
 
 use clap::Parser;
@@ -29,11 +34,7 @@ pub fn run() -> i32 {
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let code = if e.use_stderr() {
-                exit::USAGE
-            } else {
-                exit::OK
-            };
+            let code = if e.use_stderr() { exit::USAGE } else { exit::OK };
             let _ = e.print();
             return code;
         }
@@ -42,14 +43,7 @@ pub fn run() -> i32 {
     match commands::dispatch(cli) {
         Ok(code) => code,
         Err(err) => {
-            let printer = Printer::new(
-                color,
-                if quiet {
-                    Verbosity::Quiet
-                } else {
-                    Verbosity::Normal
-                },
-            );
+            let printer = Printer::new(color, if quiet { Verbosity::Quiet } else { Verbosity::Normal });
             report(&printer, &err);
             err.exit_code()
         }

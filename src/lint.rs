@@ -71,9 +71,7 @@ pub fn parse_lock(text: &str) -> Result<BTreeMap<String, String>, String> {
         #[serde(default)]
         versions: BTreeMap<String, String>,
     }
-    toml::from_str::<Lock>(text)
-        .map(|l| l.versions)
-        .map_err(|e| e.message().to_string())
+    toml::from_str::<Lock>(text).map(|l| l.versions).map_err(|e| e.message().to_string())
 }
 
 fn lock_text(versions: &BTreeMap<String, String>) -> String {
@@ -103,18 +101,12 @@ pub fn lint_catalog(catalog: &Catalog, lock: &BTreeMap<String, String>) -> LintR
             let tv = match catalog.version(entry, version) {
                 Ok(tv) => tv,
                 Err(e) => {
-                    report.problems.push(Problem {
-                        subject,
-                        message: e.to_string(),
-                    });
+                    report.problems.push(Problem { subject, message: e.to_string() });
                     continue;
                 }
             };
             if let Err(message) = render_sample(catalog, &tv) {
-                report.problems.push(Problem {
-                    subject: subject.clone(),
-                    message,
-                });
+                report.problems.push(Problem { subject: subject.clone(), message });
             }
             if !version.pre.is_empty() {
                 continue; // pre-releases may still change
@@ -141,7 +133,9 @@ pub fn lint_catalog(catalog: &Catalog, lock: &BTreeMap<String, String>) -> LintR
         if !new_lock.contains_key(locked) {
             report.problems.push(Problem {
                 subject: locked.clone(),
-                message: "this released version was removed: projects made from it can no longer be upgraded; restore it".into(),
+                message:
+                    "this released version was removed: projects made from it can no longer be upgraded; restore it"
+                        .into(),
             });
             // Keep it in the lock so the problem stays visible.
             if let Some(d) = lock.get(locked) {
@@ -172,12 +166,9 @@ fn render_sample(catalog: &Catalog, tv: &TemplateVersion) -> Result<(), String> 
             }
         }
     }
-    let resolved =
-        answers::resolve(&tv.manifest, &given, &mut NoPrompt).map_err(|e| e.to_string())?;
+    let resolved = answers::resolve(&tv.manifest, &given, &mut NoPrompt).map_err(|e| e.to_string())?;
     let ctx = render::context(tv, catalog, &resolved.values);
-    render::render(tv, &ctx)
-        .map(|_| ())
-        .map_err(|e| e.to_string())
+    render::render(tv, &ctx).map(|_| ()).map_err(|e| e.to_string())
 }
 
 fn guess(kind: QuestionType, choices: &[String]) -> Option<String> {
@@ -195,12 +186,7 @@ mod tests {
     use std::borrow::Cow;
 
     fn file(path: &str, bytes: &'static [u8], executable: bool) -> SourceFile {
-        SourceFile {
-            path: path.into(),
-            bytes: Cow::Borrowed(bytes),
-            executable,
-            link: None,
-        }
+        SourceFile { path: path.into(), bytes: Cow::Borrowed(bytes), executable, link: None }
     }
 
     #[test]

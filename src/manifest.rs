@@ -165,38 +165,25 @@ pub struct Migration {
 impl Manifest {
     /// Parses and validates the manifest of `version`; `file` is how the path is shown.
     pub fn parse(file: &str, text: &str, version: &semver::Version) -> Result<Self, ManifestError> {
-        let mut manifest: Self = toml::from_str(text)
-            .map_err(|e| ManifestError(Box::new(SourceError::from_toml(file, text, &e))))?;
+        let mut manifest: Self =
+            toml::from_str(text).map_err(|e| ManifestError(Box::new(SourceError::from_toml(file, text, &e))))?;
         manifest.validate(file, text, version)?;
         Ok(manifest)
     }
 
-    fn validate(
-        &mut self,
-        file: &str,
-        text: &str,
-        version: &semver::Version,
-    ) -> Result<(), ManifestError> {
-        let err = |needle: &str, msg: String| {
-            ManifestError(Box::new(SourceError::at_line_starting(
-                file, text, needle, msg,
-            )))
-        };
+    fn validate(&mut self, file: &str, text: &str, version: &semver::Version) -> Result<(), ManifestError> {
+        let err =
+            |needle: &str, msg: String| ManifestError(Box::new(SourceError::at_line_starting(file, text, needle, msg)));
         if let Some(min) = &self.template.min_pave_version {
             let min = semver::Version::parse(min).map_err(|e| {
-                err(
-                    "min_pave_version",
-                    format!("min_pave_version `{min}` is not a semantic version: {e}"),
-                )
+                err("min_pave_version", format!("min_pave_version `{min}` is not a semantic version: {e}"))
             })?;
-            let ours = semver::Version::parse(env!("CARGO_PKG_VERSION"))
-                .unwrap_or_else(|_| semver::Version::new(0, 0, 0));
+            let ours =
+                semver::Version::parse(env!("CARGO_PKG_VERSION")).unwrap_or_else(|_| semver::Version::new(0, 0, 0));
             if min > ours {
                 return Err(err(
                     "min_pave_version",
-                    format!(
-                        "this template version needs pave {min} or newer; this is pave {ours}: upgrade pave"
-                    ),
+                    format!("this template version needs pave {min} or newer; this is pave {ours}: upgrade pave"),
                 ));
             }
         }
@@ -206,28 +193,16 @@ impl Manifest {
             let header = format!("[questions.{name}]");
             let bad = |msg: String| err(&header, format!("question `{name}`: {msg}"));
             if !is_identifier(name) {
-                return Err(bad(
-                    "a question name is lowercase letters, digits and `_`, starting with a letter"
-                        .into(),
-                ));
+                return Err(bad("a question name is lowercase letters, digits and `_`, starting with a letter".into()));
             }
             if RESERVED.contains(&name.as_str()) {
-                return Err(bad(format!(
-                    "`{name}` is reserved for the rendering context; choose another name"
-                )));
+                return Err(bad(format!("`{name}` is reserved for the rendering context; choose another name")));
             }
             validate_question(name, q, &tera).map_err(bad)?;
             earlier.push(name);
         }
-        for glob in self
-            .files
-            .exclude
-            .iter()
-            .chain(&self.files.seed)
-            .chain(&self.files.enforced)
-        {
-            globset::Glob::new(glob)
-                .map_err(|e| err("[files]", format!("invalid glob `{glob}`: {e}")))?;
+        for glob in self.files.exclude.iter().chain(&self.files.seed).chain(&self.files.enforced) {
+            globset::Glob::new(glob).map_err(|e| err("[files]", format!("invalid glob `{glob}`: {e}")))?;
         }
         for m in &self.migrations {
             if &m.version != version {
@@ -262,10 +237,7 @@ fn validate_question(name: &str, q: &mut Question, tera: &tera::Tera) -> Result<
         return Err(format!("a {} question needs `choices`", q.kind.name()));
     }
     if !has_choices && !q.choices.is_empty() {
-        return Err(format!(
-            "`choices` only applies to choice and multichoice questions, not {}",
-            q.kind.name()
-        ));
+        return Err(format!("`choices` only applies to choice and multichoice questions, not {}", q.kind.name()));
     }
     if q.validate.is_some() && q.kind != T::String {
         return Err("`validate` only applies to string questions".into());
@@ -277,8 +249,8 @@ fn validate_question(name: &str, q: &mut Question, tera: &tera::Tera) -> Result<
         return Err("only string questions can be `secret`".into());
     }
     if let Some(re) = &q.validate {
-        let compiled = regex::Regex::new(re)
-            .map_err(|e| format!("`validate` is not a valid regular expression: {e}"))?;
+        let compiled =
+            regex::Regex::new(re).map_err(|e| format!("`validate` is not a valid regular expression: {e}"))?;
         q.validate_re = Some(compiled);
     }
     if let Some(when) = &q.when {
@@ -292,10 +264,7 @@ fn validate_question(name: &str, q: &mut Question, tera: &tera::Tera) -> Result<
     if let toml::Value::String(s) = default {
         check_tera(tera, s).map_err(|e| format!("`default` does not parse as Tera: {e}"))?;
         if q.kind == T::Choice && !s.contains("{{") && !s.contains("{%") && !q.choices.contains(s) {
-            return Err(format!(
-                "default `{s}` is not one of the choices {:?}",
-                q.choices
-            ));
+            return Err(format!("default `{s}` is not one of the choices {:?}", q.choices));
         }
         return Ok(());
     }
@@ -313,27 +282,20 @@ fn validate_question(name: &str, q: &mut Question, tera: &tera::Tera) -> Result<
                 match item.as_str() {
                     Some(s) if q.choices.iter().any(|c| c == s) => {}
                     _ => {
-                        return Err(format!(
-                            "default item {item} is not one of the choices {:?}",
-                            q.choices
-                        ));
+                        return Err(format!("default item {item} is not one of the choices {:?}", q.choices));
                     }
                 }
             }
             Ok(())
         }
-        (kind, v) => Err(format!(
-            "default {v} does not fit a {} question",
-            kind.name()
-        )),
+        (kind, v) => Err(format!("default {v} does not fit a {} question", kind.name())),
     }
     .map_err(|e: String| format!("{e} (in `{name}`)"))
 }
 
 fn check_tera(tera: &tera::Tera, source: &str) -> Result<(), String> {
     let mut t = tera.clone();
-    t.add_raw_template("expression", source)
-        .map_err(|e| crate::render::tera_message(&e))
+    t.add_raw_template("expression", source).map_err(|e| crate::render::tera_message(&e))
 }
 
 #[cfg(test)]
@@ -350,9 +312,8 @@ mod tests {
 
     #[test]
     fn questions_keep_file_order() {
-        let m =
-            parse("[template]\n[questions.zeta]\ntype='string'\n[questions.alpha]\ntype='bool'\n")
-                .unwrap_or_else(|e| panic!("{e}"));
+        let m = parse("[template]\n[questions.zeta]\ntype='string'\n[questions.alpha]\ntype='bool'\n")
+            .unwrap_or_else(|e| panic!("{e}"));
         let names: Vec<_> = m.questions.keys().cloned().collect();
         assert_eq!(names, ["zeta", "alpha"]);
     }
@@ -360,66 +321,38 @@ mod tests {
     #[test]
     fn unknown_type_names_line_and_choices() {
         let e = parse("[template]\n\n[questions.name]\ntype = \"strnig\"\n").unwrap_err();
-        assert!(
-            e.starts_with("template.toml:4:8: unknown variant `strnig`"),
-            "{e}"
-        );
-        assert!(
-            e.contains("`string`, `bool`, `int`, `choice`, `multichoice`"),
-            "{e}"
-        );
+        assert!(e.starts_with("template.toml:4:8: unknown variant `strnig`"), "{e}");
+        assert!(e.contains("`string`, `bool`, `int`, `choice`, `multichoice`"), "{e}");
     }
 
     #[test]
     fn unknown_key_is_an_error() {
         let e = parse("[template]\ndescriptoin = 'x'\n").unwrap_err();
-        assert!(
-            e.starts_with("template.toml:2:1: unknown field `descriptoin`"),
-            "{e}"
-        );
+        assert!(e.starts_with("template.toml:2:1: unknown field `descriptoin`"), "{e}");
     }
 
     #[test]
     fn choice_default_must_be_a_choice() {
-        let e =
-            parse("[template]\n[questions.tier]\ntype='choice'\nchoices=['a','b']\ndefault='c'\n")
-                .unwrap_err();
-        assert!(
-            e.starts_with("template.toml:2:1: question `tier`: default `c` is not one of"),
-            "{e}"
-        );
+        let e = parse("[template]\n[questions.tier]\ntype='choice'\nchoices=['a','b']\ndefault='c'\n").unwrap_err();
+        assert!(e.starts_with("template.toml:2:1: question `tier`: default `c` is not one of"), "{e}");
     }
 
     #[test]
     fn bad_regex_is_reported() {
         let e = parse("[template]\n[questions.n]\ntype='string'\nvalidate='(['\n").unwrap_err();
-        assert!(
-            e.contains("`validate` is not a valid regular expression"),
-            "{e}"
-        );
+        assert!(e.contains("`validate` is not a valid regular expression"), "{e}");
     }
 
     #[test]
     fn migration_of_another_version_is_refused() {
         let e = parse("[template]\n[[migrations]]\nversion='2.0.0'\n").unwrap_err();
-        assert!(
-            e.contains("each version declares only its own migrations"),
-            "{e}"
-        );
+        assert!(e.contains("each version declares only its own migrations"), "{e}");
     }
 
     #[test]
     fn reserved_and_bad_names_are_refused() {
-        assert!(
-            parse("[template]\n[questions.template]\ntype='string'\n")
-                .unwrap_err()
-                .contains("reserved")
-        );
-        assert!(
-            parse("[template]\n[questions.Name]\ntype='string'\n")
-                .unwrap_err()
-                .contains("lowercase")
-        );
+        assert!(parse("[template]\n[questions.template]\ntype='string'\n").unwrap_err().contains("reserved"));
+        assert!(parse("[template]\n[questions.Name]\ntype='string'\n").unwrap_err().contains("lowercase"));
     }
 
     #[test]

@@ -16,9 +16,14 @@ pub fn is_text(bytes: &[u8]) -> bool {
     !head.contains(&0) && std::str::from_utf8(bytes).is_ok()
 }
 
+#[allow(clippy::naive_bytecount)] // files are small; a crate for this is not worth it
+fn bytecount(bytes: &[u8], byte: u8) -> usize {
+    bytes.iter().filter(|b| **b == byte).count()
+}
+
 /// Whether a text uses CRLF line endings (the majority of its line ends).
 fn uses_crlf(bytes: &[u8]) -> bool {
-    let lf = bytes.iter().filter(|b| **b == b'\n').count();
+    let lf = bytecount(bytes, b'\n');
     let crlf = bytes.windows(2).filter(|w| w == b"\r\n").count();
     lf > 0 && crlf * 2 > lf
 }
@@ -62,12 +67,7 @@ fn with_sentinel(bytes: &[u8]) -> Vec<u8> {
 
 /// Merges `ours` and `theirs`, both changed from `base`. `theirs_label` names the template
 /// version in the markers (`>>>>>>> rust-axum-service 2.0.0`).
-pub fn merge(
-    base: &[u8],
-    ours: &[u8],
-    theirs: &[u8],
-    theirs_label: &str,
-) -> Result<Merged, git2::Error> {
+pub fn merge(base: &[u8], ours: &[u8], theirs: &[u8], theirs_label: &str) -> Result<Merged, git2::Error> {
     let crlf = uses_crlf(ours);
     let (base, ours, theirs) = (to_lf(base), to_lf(ours), to_lf(theirs));
     if ours == theirs || theirs == base {
@@ -76,11 +76,7 @@ pub fn merge(
     if ours == base {
         return Ok(finish(theirs, false, crlf));
     }
-    let (base, ours, theirs) = (
-        with_sentinel(&base),
-        with_sentinel(&ours),
-        with_sentinel(&theirs),
-    );
+    let (base, ours, theirs) = (with_sentinel(&base), with_sentinel(&ours), with_sentinel(&theirs));
     // git2's merge_file skips libgit2's global init, so the first call of a process fails with
     // "no error"; creating a Buf runs the init.
     drop(git2::Buf::new());
@@ -91,9 +87,7 @@ pub fn merge(
     let mut t = git2::MergeFileInput::new();
     t.content(&theirs);
     let mut opts = git2::MergeFileOptions::new();
-    opts.ancestor_label("base")
-        .our_label("local")
-        .their_label(theirs_label);
+    opts.ancestor_label("base").our_label("local").their_label(theirs_label);
     let result = git2::merge_file(&b, &o, &t, Some(&mut opts))?;
     let content = result.content();
     let merged = content.strip_suffix(SENTINEL).unwrap_or(content).to_vec();
@@ -101,10 +95,7 @@ pub fn merge(
 }
 
 fn finish(bytes: Vec<u8>, conflicted: bool, crlf: bool) -> Merged {
-    Merged {
-        bytes: if crlf { to_crlf(&bytes) } else { bytes },
-        conflicted,
-    }
+    Merged { bytes: if crlf { to_crlf(&bytes) } else { bytes }, conflicted }
 }
 
 #[cfg(test)]
@@ -112,13 +103,7 @@ mod tests {
     use super::*;
 
     fn m(base: &str, ours: &str, theirs: &str) -> Merged {
-        merge(
-            base.as_bytes(),
-            ours.as_bytes(),
-            theirs.as_bytes(),
-            "svc 2.0.0",
-        )
-        .expect("merge runs")
+        merge(base.as_bytes(), ours.as_bytes(), theirs.as_bytes(), "svc 2.0.0").expect("merge runs")
     }
 
     #[test]
@@ -133,10 +118,7 @@ mod tests {
         let r = m("a\nb\nc\n", "a\nlocal\nc\n", "a\ntemplate\nc\n");
         assert!(r.conflicted);
         let text = String::from_utf8_lossy(&r.bytes);
-        assert!(
-            text.contains("<<<<<<< local\nlocal\n=======\ntemplate\n>>>>>>> svc 2.0.0\n"),
-            "{text}"
-        );
+        assert!(text.contains("<<<<<<< local\nlocal\n=======\ntemplate\n>>>>>>> svc 2.0.0\n"), "{text}");
     }
 
     #[test]

@@ -18,10 +18,7 @@ pub struct TerminalPrompter {
 impl TerminalPrompter {
     /// A prompter on stderr's terminal.
     pub fn new(take_defaults: bool) -> Self {
-        Self {
-            theme: ColorfulTheme::default(),
-            take_defaults,
-        }
+        Self { theme: ColorfulTheme::default(), take_defaults }
     }
 }
 
@@ -42,11 +39,7 @@ impl Prompter for TerminalPrompter {
                     .allow_empty_password(default.is_some())
                     .validate_with(move |s: &String| check_text(&name, &q2, s))
                     .interact()?;
-                if text.is_empty() {
-                    default.unwrap_or(Answer::Str(text))
-                } else {
-                    Answer::Str(text)
-                }
+                if text.is_empty() { default.unwrap_or(Answer::Str(text)) } else { Answer::Str(text) }
             }
             QuestionType::String | QuestionType::Int => {
                 let mut input = Input::<String>::with_theme(&self.theme).with_prompt(prompt);
@@ -62,30 +55,20 @@ impl Prompter for TerminalPrompter {
             }
             QuestionType::Bool => {
                 let d = matches!(default, Some(Answer::Bool(true)));
-                Answer::Bool(
-                    Confirm::with_theme(&self.theme)
-                        .with_prompt(prompt)
-                        .default(d)
-                        .interact()?,
-                )
+                Answer::Bool(Confirm::with_theme(&self.theme).with_prompt(prompt).default(d).interact()?)
             }
             QuestionType::Choice => {
                 let pos = match &default {
                     Some(Answer::Str(s)) => q.choices.iter().position(|c| c == s).unwrap_or(0),
                     _ => 0,
                 };
-                let i = Select::with_theme(&self.theme)
-                    .with_prompt(prompt)
-                    .items(&q.choices)
-                    .default(pos)
-                    .interact()?;
+                let i =
+                    Select::with_theme(&self.theme).with_prompt(prompt).items(&q.choices).default(pos).interact()?;
                 Answer::Str(q.choices[i].clone())
             }
             QuestionType::Multichoice => {
                 let checked: Vec<bool> = match &default {
-                    Some(Answer::List(items)) => {
-                        q.choices.iter().map(|c| items.contains(c)).collect()
-                    }
+                    Some(Answer::List(items)) => q.choices.iter().map(|c| items.contains(c)).collect(),
                     _ => vec![false; q.choices.len()],
                 };
                 let picked = MultiSelect::with_theme(&self.theme)
@@ -105,12 +88,10 @@ fn check_text(name: &str, q: &Question, text: &str) -> std::result::Result<(), S
     if text.is_empty() {
         return Ok(()); // empty takes the default, which was checked with the template
     }
-    answers::parse_text(name, q, text)
-        .map(|_| ())
-        .map_err(|e| match e {
-            answers::AnswerError::Invalid { rule, .. } => format!("rule: {rule}"),
-            other => other.to_string(),
-        })
+    answers::parse_text(name, q, text).map(|_| ()).map_err(|e| match e {
+        answers::AnswerError::Invalid { rule, .. } => format!("rule: {rule}"),
+        other => other.to_string(),
+    })
 }
 
 /// Lets the user pick a template; retired ones are not offered.
@@ -119,23 +100,11 @@ pub fn pick_template(entries: &[&Entry]) -> Result<usize> {
     let items: Vec<String> = entries
         .iter()
         .map(|e| {
-            let latest = e
-                .latest
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_default();
-            format!(
-                "{:width$}  {:12}  {:42}  {latest}",
-                e.name,
-                e.maturity.to_string(),
-                e.description
-            )
+            let latest = e.latest.as_ref().map(ToString::to_string).unwrap_or_default();
+            format!("{:width$}  {:12}  {:42}  {latest}", e.name, e.maturity.to_string(), e.description)
         })
         .collect();
-    let default = entries
-        .iter()
-        .position(|e| e.maturity == Maturity::Stable)
-        .unwrap_or(0);
+    let default = entries.iter().position(|e| e.maturity == Maturity::Stable).unwrap_or(0);
     Ok(Select::with_theme(&ColorfulTheme::default())
         .with_prompt("Golden path")
         .items(&items)
@@ -145,8 +114,5 @@ pub fn pick_template(entries: &[&Entry]) -> Result<usize> {
 
 /// Asks for a yes; the default is no.
 pub fn confirm(prompt: &str) -> Result<bool> {
-    Ok(Confirm::with_theme(&ColorfulTheme::default())
-        .with_prompt(prompt)
-        .default(false)
-        .interact()?)
+    Ok(Confirm::with_theme(&ColorfulTheme::default()).with_prompt(prompt).default(false).interact()?)
 }

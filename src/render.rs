@@ -132,10 +132,7 @@ pub fn context(tv: &TemplateVersion, catalog: &Catalog, values: &Answers) -> ter
         "catalog",
         &serde_json::json!({ "name": catalog.meta.name, "owner": catalog.meta.owner, "support": tv.entry.support }),
     );
-    ctx.insert(
-        "pave",
-        &serde_json::json!({ "version": env!("CARGO_PKG_VERSION") }),
-    );
+    ctx.insert("pave", &serde_json::json!({ "version": env!("CARGO_PKG_VERSION") }));
     ctx
 }
 
@@ -143,31 +140,17 @@ pub fn context(tv: &TemplateVersion, catalog: &Catalog, values: &Answers) -> ter
 fn engine() -> tera::Tera {
     let mut tera = tera::Tera::default();
     tera.autoescape_on(Vec::<&str>::new());
-    tera.register_filter("kebab_case", |s: &str, _: tera::Kwargs, _: &tera::State| {
-        s.to_kebab_case()
-    });
-    tera.register_filter("snake_case", |s: &str, _: tera::Kwargs, _: &tera::State| {
-        s.to_snake_case()
-    });
-    tera.register_filter(
-        "pascal_case",
-        |s: &str, _: tera::Kwargs, _: &tera::State| s.to_pascal_case(),
-    );
-    tera.register_filter(
-        "shouty_snake_case",
-        |s: &str, _: tera::Kwargs, _: &tera::State| s.to_shouty_snake_case(),
-    );
+    tera.register_filter("kebab_case", |s: &str, _: tera::Kwargs, _: &tera::State| s.to_kebab_case());
+    tera.register_filter("snake_case", |s: &str, _: tera::Kwargs, _: &tera::State| s.to_snake_case());
+    tera.register_filter("pascal_case", |s: &str, _: tera::Kwargs, _: &tera::State| s.to_pascal_case());
+    tera.register_filter("shouty_snake_case", |s: &str, _: tera::Kwargs, _: &tera::State| s.to_shouty_snake_case());
     // Quoting filters, so an answer cannot break the YAML/TOML/JSON string it lands in.
-    tera.register_filter(
-        "json_encode",
-        |v: tera::Value, _: tera::Kwargs, _: &tera::State| {
-            serde_json::to_string(&v).unwrap_or_default()
-        },
-    );
-    tera.register_filter(
-        "toml_string",
-        |s: &str, _: tera::Kwargs, _: &tera::State| toml::Value::String(s.to_string()).to_string(),
-    );
+    tera.register_filter("json_encode", |v: tera::Value, _: tera::Kwargs, _: &tera::State| {
+        serde_json::to_string(&v).unwrap_or_default()
+    });
+    tera.register_filter("toml_string", |s: &str, _: tera::Kwargs, _: &tera::State| {
+        toml::Value::String(s.to_string()).to_string()
+    });
     tera
 }
 
@@ -175,24 +158,16 @@ fn engine() -> tera::Tera {
 pub fn render(tv: &TemplateVersion, ctx: &tera::Context) -> Result<RenderedTree, RenderError> {
     let excludes = globs(&tv.manifest.files.exclude);
     let mut tera = engine();
-    let sources: Vec<_> = tv
-        .files
-        .iter()
-        .filter(|f| !excludes.is_match(&f.path))
-        .collect();
+    let sources: Vec<_> = tv.files.iter().filter(|f| !excludes.is_match(&f.path)).collect();
     let mut texts = Vec::new();
     for f in &sources {
         if f.link.is_none() && is_tera(&f.path) {
-            let text =
-                std::str::from_utf8(&f.bytes).map_err(|_| RenderError::NotText(f.path.clone()))?;
+            let text = std::str::from_utf8(&f.bytes).map_err(|_| RenderError::NotText(f.path.clone()))?;
             texts.push((f.path.as_str(), text));
         }
     }
     tera.add_raw_templates(texts)
-        .map_err(|e| RenderError::Template {
-            file: tv.dir_display.clone(),
-            message: tera_message(&e),
-        })?;
+        .map_err(|e| RenderError::Template { file: tv.dir_display.clone(), message: tera_message(&e) })?;
 
     let mut tree = RenderedTree::default();
     let mut origin: BTreeMap<String, &str> = BTreeMap::new();
@@ -202,32 +177,18 @@ pub fn render(tv: &TemplateVersion, ctx: &tera::Context) -> Result<RenderedTree,
         };
         let file = if let Some(target) = &f.link {
             check_link(&f.path, target)?;
-            RenderedFile::Symlink {
-                target: target.clone(),
-            }
+            RenderedFile::Symlink { target: target.clone() }
         } else if is_tera(&f.path) {
-            let text = tera
-                .render(&f.path, ctx)
-                .map_err(|e| RenderError::Template {
-                    file: format!("{}/files/{}", tv.dir_display, f.path),
-                    message: tera_message(&e),
-                })?;
-            RenderedFile::File {
-                bytes: text.into_bytes(),
-                executable: f.executable,
-            }
+            let text = tera.render(&f.path, ctx).map_err(|e| RenderError::Template {
+                file: format!("{}/files/{}", tv.dir_display, f.path),
+                message: tera_message(&e),
+            })?;
+            RenderedFile::File { bytes: text.into_bytes(), executable: f.executable }
         } else {
-            RenderedFile::File {
-                bytes: f.bytes.to_vec(),
-                executable: f.executable,
-            }
+            RenderedFile::File { bytes: f.bytes.to_vec(), executable: f.executable }
         };
         if let Some(first) = origin.insert(rendered.clone(), &f.path) {
-            return Err(RenderError::Collision {
-                first: first.into(),
-                second: f.path.clone(),
-                rendered,
-            });
+            return Err(RenderError::Collision { first: first.into(), second: f.path.clone(), rendered });
         }
         tree.files.insert(rendered, file);
     }
@@ -253,20 +214,13 @@ fn globs(patterns: &[String]) -> GlobSet {
 
 /// Renders each component of a template path; `None` when a component renders empty (the file
 /// is conditional). The result is checked: relative, no `..`, no `.git`, no NUL or backslash.
-pub fn render_path(
-    tera: &tera::Tera,
-    source: &str,
-    ctx: &tera::Context,
-) -> Result<Option<String>, RenderError> {
+pub fn render_path(tera: &tera::Tera, source: &str, ctx: &tera::Context) -> Result<Option<String>, RenderError> {
     let trimmed = source.strip_suffix(".tera").unwrap_or(source);
     let mut parts: Vec<String> = Vec::new();
     for component in trimmed.split('/') {
         let rendered = if component.contains("{{") || component.contains("{%") {
             tera.render_str(component, ctx, false)
-                .map_err(|e| RenderError::Template {
-                    file: format!("path `{source}`"),
-                    message: tera_message(&e),
-                })?
+                .map_err(|e| RenderError::Template { file: format!("path `{source}`"), message: tera_message(&e) })?
         } else {
             component.to_string()
         };
@@ -281,9 +235,7 @@ pub fn render_path(
                 reason: reason.into(),
             };
             if piece.is_empty() {
-                return Err(unsafe_path(
-                    "it has an empty path component (or is absolute)",
-                ));
+                return Err(unsafe_path("it has an empty path component (or is absolute)"));
             }
             if piece == ".." || piece == "." {
                 return Err(unsafe_path("it would leave its directory (`..` or `.`)"));
@@ -292,9 +244,7 @@ pub fn render_path(
                 return Err(unsafe_path("pave never writes inside `.git`"));
             }
             if piece.contains('\0') || piece.contains('\\') || piece.chars().any(char::is_control) {
-                return Err(unsafe_path(
-                    "it contains a NUL, a backslash or a control character",
-                ));
+                return Err(unsafe_path("it contains a NUL, a backslash or a control character"));
             }
             parts.push(piece.to_string());
         }
@@ -304,10 +254,7 @@ pub fn render_path(
 
 /// A link is kept only when relative and resolving inside the template's `files/`.
 fn check_link(path: &str, target: &str) -> Result<(), RenderError> {
-    let bad = || RenderError::Link {
-        path: path.into(),
-        target: target.into(),
-    };
+    let bad = || RenderError::Link { path: path.into(), target: target.into() };
     if target.starts_with('/') || target.contains('\\') || target.contains('\0') {
         return Err(bad());
     }
@@ -329,19 +276,14 @@ fn check_link(path: &str, target: &str) -> Result<(), RenderError> {
 }
 
 /// `a` as a file and `a/b` as another file cannot both exist.
-fn check_no_file_under_file(
-    tree: &RenderedTree,
-    origin: &BTreeMap<String, &str>,
-) -> Result<(), RenderError> {
+fn check_no_file_under_file(tree: &RenderedTree, origin: &BTreeMap<String, &str>) -> Result<(), RenderError> {
     for path in tree.files.keys() {
         let mut prefix = path.as_str();
         while let Some((parent, _)) = prefix.rsplit_once('/') {
             if let Some(src) = origin.get(parent) {
                 return Err(RenderError::Collision {
                     first: (*src).to_string(),
-                    second: origin
-                        .get(path)
-                        .map_or_else(String::new, |s| (*s).to_string()),
+                    second: origin.get(path).map_or_else(String::new, |s| (*s).to_string()),
                     rendered: path.clone(),
                 });
             }
@@ -366,18 +308,10 @@ mod tests {
     fn paths_are_rendered_and_conditional() {
         let t = engine();
         assert_eq!(
-            render_path(&t, "src/{{ name }}/main.rs.tera", &ctx("svc"))
-                .ok()
-                .flatten()
-                .as_deref(),
+            render_path(&t, "src/{{ name }}/main.rs.tera", &ctx("svc")).ok().flatten().as_deref(),
             Some("src/svc/main.rs")
         );
-        assert_eq!(
-            render_path(&t, "{% if flag %}db{% endif %}/x.sql", &ctx("svc"))
-                .ok()
-                .flatten(),
-            None
-        );
+        assert_eq!(render_path(&t, "{% if flag %}db{% endif %}/x.sql", &ctx("svc")).ok().flatten(), None);
     }
 
     #[test]
@@ -385,10 +319,7 @@ mod tests {
         let t = engine();
         for bad in ["..", "../x", "/etc", ".git", "a\\b", "a\0b", "x/../../y"] {
             let r = render_path(&t, "{{ name }}/f", &ctx(bad));
-            assert!(
-                matches!(r, Err(RenderError::UnsafePath { .. })),
-                "{bad:?} gave {r:?}"
-            );
+            assert!(matches!(r, Err(RenderError::UnsafePath { .. })), "{bad:?} gave {r:?}");
         }
         assert!(render_path(&t, ".git/config", &ctx("x")).is_err());
     }
@@ -408,19 +339,13 @@ mod tests {
             &ctx("pay-ments"),
             false,
         );
-        assert_eq!(
-            out.ok().as_deref(),
-            Some("pay_ments PayMents \"pay-ments\"")
-        );
+        assert_eq!(out.ok().as_deref(), Some("pay_ments PayMents \"pay-ments\""));
     }
 
     #[test]
     fn environment_is_not_reachable() {
         let t = engine();
-        assert!(
-            t.render_str("{{ get_env(name='HOME') }}", &ctx("x"), false)
-                .is_err()
-        );
+        assert!(t.render_str("{{ get_env(name='HOME') }}", &ctx("x"), false).is_err());
         assert!(t.render_str("{{ now() }}", &ctx("x"), false).is_err());
     }
 

@@ -55,16 +55,11 @@ impl Store {
     /// Reads one file; `Ok(None)` when it does not exist.
     pub fn read(&self, rel: &str) -> Result<Option<Cow<'static, [u8]>>, FsError> {
         match self {
-            Self::Embedded => Ok(EMBEDDED
-                .iter()
-                .find(|f| f.path == rel)
-                .map(|f| Cow::Borrowed(f.bytes))),
+            Self::Embedded => Ok(EMBEDDED.iter().find(|f| f.path == rel).map(|f| Cow::Borrowed(f.bytes))),
             Self::Dir(root) => {
                 let path = root.join(rel);
                 match fs::entry_kind(&path)? {
-                    Some(EntryKind::File | EntryKind::Symlink) => {
-                        Ok(Some(Cow::Owned(fs::read(&path)?)))
-                    }
+                    Some(EntryKind::File | EntryKind::Symlink) => Ok(Some(Cow::Owned(fs::read(&path)?))),
                     _ => Ok(None),
                 }
             }
@@ -130,11 +125,7 @@ fn walk_dir(dir: &Path) -> Result<Vec<SourceFile>, FsError> {
     for item in walkdir::WalkDir::new(dir).sort_by_file_name() {
         let item = item.map_err(|e| {
             let path = e.path().unwrap_or(dir).to_path_buf();
-            FsError {
-                op: "walk",
-                path,
-                source: e.into(),
-            }
+            FsError { op: "walk", path, source: e.into() }
         })?;
         let rel = item.path().strip_prefix(dir).unwrap_or(item.path());
         let rel = rel.to_string_lossy().replace('\\', "/");

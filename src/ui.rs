@@ -49,11 +49,7 @@ impl Printer {
         let color_err = decide(std::io::stderr().is_terminal());
         console::set_colors_enabled(color_out);
         console::set_colors_enabled_stderr(color_err);
-        Self {
-            verbosity,
-            color_out,
-            color_err,
-        }
+        Self { verbosity, color_out, color_err }
     }
 
     /// Whether stdout is coloured.
@@ -69,11 +65,7 @@ impl Printer {
     /// Writes data to stdout (listings, JSON, diffs). A closed pipe ends the process quietly.
     pub fn out(&self, text: &str) {
         let mut out = std::io::stdout().lock();
-        if out
-            .write_all(text.as_bytes())
-            .and_then(|()| out.flush())
-            .is_err()
-        {
+        if out.write_all(text.as_bytes()).and_then(|()| out.flush()).is_err() {
             std::process::exit(0);
         }
     }
@@ -94,45 +86,28 @@ impl Printer {
 
     /// A warning on stderr (shown even with `-q`).
     pub fn warn(&self, text: &str) {
-        eprintln!(
-            "{} {text}",
-            self.paint_err(Style::new().yellow().bold(), "warning:")
-        );
+        eprintln!("{} {text}", self.paint_err(Style::new().yellow().bold(), "warning:"));
     }
 
     /// Prints an error, its causes and a hint, on stderr.
     pub fn error(&self, message: &str, causes: &[String], hint: Option<&str>) {
-        eprintln!(
-            "{} {message}",
-            self.paint_err(Style::new().red().bold(), "error:")
-        );
+        eprintln!("{} {message}", self.paint_err(Style::new().red().bold(), "error:"));
         for c in causes {
             eprintln!("  caused by: {c}");
         }
         if let Some(h) = hint {
-            eprintln!(
-                "{} {h}",
-                self.paint_err(Style::new().cyan().bold(), "hint:")
-            );
+            eprintln!("{} {h}", self.paint_err(Style::new().cyan().bold(), "hint:"));
         }
     }
 
     /// Styles text for stdout.
     pub fn paint(&self, style: Style, text: &str) -> String {
-        if self.color_out {
-            style.force_styling(true).apply_to(text).to_string()
-        } else {
-            text.to_string()
-        }
+        if self.color_out { style.force_styling(true).apply_to(text).to_string() } else { text.to_string() }
     }
 
     /// Styles text for stderr.
     pub fn paint_err(&self, style: Style, text: &str) -> String {
-        if self.color_err {
-            style.force_styling(true).apply_to(text).to_string()
-        } else {
-            text.to_string()
-        }
+        if self.color_err { style.force_styling(true).apply_to(text).to_string() } else { text.to_string() }
     }
 
     /// Bold text for stderr.

@@ -17,7 +17,10 @@ pub fn check_destination(dest: &Path, force: bool) -> Result<()> {
         Some(EntryKind::Dir) => Err(Error::Destination {
             path: dest.to_path_buf(),
             reason: "exists and is not empty".into(),
-            hint: Some("choose another directory, or pass --force to write into it (files with the same path are replaced)".into()),
+            hint: Some(
+                "choose another directory, or pass --force to write into it (files with the same path are replaced)"
+                    .into(),
+            ),
         }),
         Some(_) => Err(Error::Destination {
             path: dest.to_path_buf(),
@@ -34,11 +37,7 @@ pub fn create(dest: &Path, tree: &RenderedTree, force: bool) -> Result<()> {
     if !existed && let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
         fs::create_dir_all(parent)?;
     }
-    let staging = fs::staging_dir(&if existed {
-        fs::canonicalize(dest)?
-    } else {
-        dest.to_path_buf()
-    })?;
+    let staging = fs::staging_dir(&if existed { fs::canonicalize(dest)? } else { dest.to_path_buf() })?;
     let root = staging.path().join("project");
     fs::create_dir_all(&root)?;
     for (rel, file) in &tree.files {
@@ -60,10 +59,7 @@ pub fn create(dest: &Path, tree: &RenderedTree, force: bool) -> Result<()> {
         if let Err(link) = fs::check_no_symlink_on_path(dest, rel) {
             return Err(Error::Destination {
                 path: dest.to_path_buf(),
-                reason: format!(
-                    "has a symbolic link at `{}`; pave never writes through links",
-                    link.display()
-                ),
+                reason: format!("has a symbolic link at `{}`; pave never writes through links", link.display()),
                 hint: Some("remove the link or choose another destination".into()),
             });
         }

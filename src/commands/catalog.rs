@@ -24,44 +24,25 @@ fn json(value: &impl serde::Serialize) -> Result<String> {
 }
 
 fn list(ctx: &Context, catalog: &Catalog, args: &CatalogListArgs) -> Result<i32> {
-    let shown: Vec<&Entry> = catalog
-        .entries
-        .iter()
-        .filter(|e| args.all || e.maturity != Maturity::Retired)
-        .collect();
+    let shown: Vec<&Entry> = catalog.entries.iter().filter(|e| args.all || e.maturity != Maturity::Retired).collect();
     if args.json {
         ctx.printer.out(&json(&shown)?);
         return Ok(exit::OK);
     }
     let w = shown.iter().map(|e| e.name.len()).max().unwrap_or(4).max(4);
-    let mut out = format!(
-        "{:w$}  {:12}  {:10}  {:16}  DESCRIPTION\n",
-        "NAME", "MATURITY", "LATEST", "OWNER"
-    );
+    let mut out = format!("{:w$}  {:12}  {:10}  {:16}  DESCRIPTION\n", "NAME", "MATURITY", "LATEST", "OWNER");
     for e in &shown {
-        let latest = e
-            .latest
-            .as_ref()
-            .map_or_else(|| "-".to_string(), ToString::to_string);
+        let latest = e.latest.as_ref().map_or_else(|| "-".to_string(), ToString::to_string);
         let mut note = e.description.clone();
         if let Some(r) = &e.replacement {
             let _ = write!(note, " (use {r})");
         }
-        let _ = writeln!(
-            out,
-            "{:w$}  {:12}  {:10}  {:16}  {note}",
-            e.name,
-            e.maturity.to_string(),
-            latest,
-            e.owner
-        );
+        let _ = writeln!(out, "{:w$}  {:12}  {:10}  {:16}  {note}", e.name, e.maturity.to_string(), latest, e.owner);
     }
     ctx.printer.out(&out);
     let hidden = catalog.entries.len() - shown.len();
     if hidden > 0 {
-        ctx.printer.status(&format!(
-            "{hidden} retired template(s) not shown: pave catalog list --all"
-        ));
+        ctx.printer.status(&format!("{hidden} retired template(s) not shown: pave catalog list --all"));
     }
     Ok(exit::OK)
 }
@@ -91,9 +72,7 @@ struct ShowView<'a> {
 fn show(ctx: &Context, catalog: &Catalog, args: &CatalogShowArgs) -> Result<i32> {
     let (name, requested) = split_spec(&args.template);
     let entry = catalog.entry(name)?;
-    let version = entry
-        .pick(requested, false)
-        .or_else(|e| entry.versions.last().cloned().ok_or(e))?;
+    let version = entry.pick(requested, false).or_else(|e| entry.versions.last().cloned().ok_or(e))?;
     let tv = catalog.version(entry, &version)?;
     let questions: Vec<QuestionView> = tv
         .manifest
@@ -112,11 +91,7 @@ fn show(ctx: &Context, catalog: &Catalog, args: &CatalogShowArgs) -> Result<i32>
         })
         .collect();
     if args.json {
-        ctx.printer.out(&json(&ShowView {
-            entry,
-            version: version.to_string(),
-            questions,
-        })?);
+        ctx.printer.out(&json(&ShowView { entry, version: version.to_string(), questions })?);
         return Ok(exit::OK);
     }
     let mut out = String::new();
@@ -127,13 +102,7 @@ fn show(ctx: &Context, catalog: &Catalog, args: &CatalogShowArgs) -> Result<i32>
     let versions: Vec<String> = entry
         .versions
         .iter()
-        .map(|v| {
-            if Some(v) == entry.latest.as_ref() {
-                format!("{v} (latest)")
-            } else {
-                v.to_string()
-            }
-        })
+        .map(|v| if Some(v) == entry.latest.as_ref() { format!("{v} (latest)") } else { v.to_string() })
         .collect();
     let _ = writeln!(out, "  versions     {}", versions.join(", "));
     let _ = writeln!(out, "\nQuestions of {version}:");

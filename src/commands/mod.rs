@@ -2,8 +2,10 @@
 
 mod catalog;
 mod completions;
+mod diff;
 mod new;
 mod template;
+mod upgrade;
 
 use std::io::IsTerminal;
 use std::path::Path;
@@ -34,23 +36,23 @@ impl Context {
         } else {
             Verbosity::Normal
         };
-        let interactive =
-            !global.no_input && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
-        Self {
-            printer: Printer::new(global.color, verbosity),
-            global,
-            interactive,
-        }
+        let interactive = !global.no_input && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+        Self { printer: Printer::new(global.color, verbosity), global, interactive }
     }
 
     /// Loads the catalog chosen by `--catalog` / `PAVE_CATALOG`, or the built-in one.
     pub fn catalog(&self) -> Result<Catalog> {
-        match self
-            .global
-            .catalog
-            .as_deref()
-            .filter(|s| !s.is_empty() && *s != "builtin")
-        {
+        Self::load_catalog(self.global.catalog.as_deref())
+    }
+
+    /// The catalog for an existing project: `--catalog` when given, else the one its
+    /// `.pave.toml` records.
+    pub fn catalog_for(&self, recorded: Option<&str>) -> Result<Catalog> {
+        Self::load_catalog(self.global.catalog.as_deref().or(recorded))
+    }
+
+    fn load_catalog(source: Option<&str>) -> Result<Catalog> {
+        match source.filter(|s| !s.is_empty() && *s != "builtin") {
             None => Ok(Catalog::load(Store::Embedded, "builtin".into())?),
             Some(src) => {
                 let path = Path::new(src);
@@ -70,6 +72,8 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
     let ctx = Context::new(cli.global);
     match cli.command {
         Command::New(args) => new::run(&ctx, &args),
+        Command::Diff(args) => diff::run(&ctx, &args),
+        Command::Upgrade(args) => upgrade::run(&ctx, &args),
         Command::Catalog(cmd) => catalog::run(&ctx, &cmd),
         Command::Template(cmd) => template::run(&ctx, &cmd),
         Command::Completions(args) => Ok(completions::run(&ctx, &args)),

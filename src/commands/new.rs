@@ -38,45 +38,23 @@ pub fn run(ctx: &Context, args: &NewArgs) -> Result<i32> {
     }
 
     let resolved = if ctx.interactive {
-        answers::resolve(
-            &tv.manifest,
-            &given,
-            &mut TerminalPrompter::new(args.defaults),
-        )?
+        answers::resolve(&tv.manifest, &given, &mut TerminalPrompter::new(args.defaults))?
     } else {
         answers::resolve(&tv.manifest, &given, &mut NoPrompt as &mut dyn Prompter)?
     };
-    let dest = args
-        .dest
-        .clone()
-        .unwrap_or_else(|| default_dest(entry, &resolved.values));
+    let dest = args.dest.clone().unwrap_or_else(|| default_dest(entry, &resolved.values));
     write::check_destination(&dest, args.force)?;
 
     let context = render::context(&tv, &catalog, &resolved.values);
     let mut tree = render::render(&tv, &context)?;
-    let record = project::new_file(
-        &entry.name,
-        &version,
-        &catalog.source,
-        &resolved.recorded(&tv.manifest),
-    );
+    let record = project::new_file(&entry.name, &version, &catalog.source, &resolved.recorded(&tv.manifest));
     if tree
         .files
-        .insert(
-            project::FILE_NAME.into(),
-            RenderedFile::File {
-                bytes: record.into_bytes(),
-                executable: false,
-            },
-        )
+        .insert(project::FILE_NAME.into(), RenderedFile::File { bytes: record.into_bytes(), executable: false })
         .is_some()
     {
         return Err(Error::usage(
-            format!(
-                "template {} {version} renders a `{}` of its own",
-                entry.name,
-                project::FILE_NAME
-            ),
+            format!("template {} {version} renders a `{}` of its own", entry.name, project::FILE_NAME),
             Some("pave writes that file itself: remove it from the template's files/".to_string()),
         ));
     }
@@ -111,20 +89,11 @@ pub fn run(ctx: &Context, args: &NewArgs) -> Result<i32> {
     Ok(exit::OK)
 }
 
-fn print_dry_run(
-    ctx: &Context,
-    dest: &Path,
-    tree: &RenderedTree,
-    name: &str,
-    version: &semver::Version,
-) {
+fn print_dry_run(ctx: &Context, dest: &Path, tree: &RenderedTree, name: &str, version: &semver::Version) {
     let mut out = String::new();
     for (path, file) in &tree.files {
         let detail = match file {
-            RenderedFile::File {
-                bytes,
-                executable: true,
-            } => format!("{} bytes, executable", bytes.len()),
+            RenderedFile::File { bytes, executable: true } => format!("{} bytes, executable", bytes.len()),
             RenderedFile::File { bytes, .. } => format!("{} bytes", bytes.len()),
             RenderedFile::Symlink { target } => format!("link to {target}"),
         };
@@ -146,9 +115,7 @@ fn print_created(
     count: usize,
     commit: Option<&str>,
 ) {
-    let commit_text = commit.map_or_else(String::new, |c| {
-        format!(", first commit {}", &c[..7.min(c.len())])
-    });
+    let commit_text = commit.map_or_else(String::new, |c| format!(", first commit {}", &c[..7.min(c.len())]));
     ctx.printer.status(&format!(
         "Created {} from {} {version}: {count} files{commit_text}.",
         ctx.printer.bold_err(&dest.display().to_string()),
@@ -157,18 +124,9 @@ fn print_created(
     ctx.printer.status(&format!("  cd {}", dest.display()));
     let s = &entry.support;
     if let Some(channel) = &s.channel {
-        let hours = s
-            .hours
-            .as_ref()
-            .map(|h| format!(" ({h})"))
-            .unwrap_or_default();
-        let esc = s
-            .escalation
-            .as_ref()
-            .map(|e| format!(", escalation: {e}"))
-            .unwrap_or_default();
-        ctx.printer
-            .status(&format!("Support: {channel}{hours}{esc}."));
+        let hours = s.hours.as_ref().map(|h| format!(" ({h})")).unwrap_or_default();
+        let esc = s.escalation.as_ref().map(|e| format!(", escalation: {e}")).unwrap_or_default();
+        ctx.printer.status(&format!("Support: {channel}{hours}{esc}."));
     }
 }
 
@@ -193,20 +151,14 @@ fn dest_name(dest: &Path) -> String {
 /// `./SERVICE_NAME` when the template asks for one, else `./TEMPLATE`.
 fn default_dest(entry: &Entry, values: &answers::Answers) -> PathBuf {
     match values.get("service_name") {
-        Some(Answer::Str(name))
-            if !name.is_empty() && !name.contains(['/', '\\']) && name != ".." =>
-        {
+        Some(Answer::Str(name)) if !name.is_empty() && !name.contains(['/', '\\']) && name != ".." => {
             PathBuf::from(name)
         }
         _ => PathBuf::from(&entry.name),
     }
 }
 
-fn choose_template<'c>(
-    ctx: &Context,
-    catalog: &'c Catalog,
-    args: &NewArgs,
-) -> Result<(&'c Entry, Option<String>)> {
+fn choose_template<'c>(ctx: &Context, catalog: &'c Catalog, args: &NewArgs) -> Result<(&'c Entry, Option<String>)> {
     if let Some(spec) = &args.template {
         let (name, version) = split_spec(spec);
         return Ok((catalog.entry(name)?, version.map(str::to_string)));
@@ -217,16 +169,10 @@ fn choose_template<'c>(
             Some("name one: pave new TEMPLATE DEST; see `pave catalog list`".to_string()),
         ));
     }
-    let offered: Vec<&Entry> = catalog
-        .entries
-        .iter()
-        .filter(|e| e.maturity != Maturity::Retired && e.latest.is_some())
-        .collect();
+    let offered: Vec<&Entry> =
+        catalog.entries.iter().filter(|e| e.maturity != Maturity::Retired && e.latest.is_some()).collect();
     if offered.is_empty() {
-        return Err(Error::usage(
-            "the catalog has no template to offer",
-            None::<String>,
-        ));
+        return Err(Error::usage("the catalog has no template to offer", None::<String>));
     }
     let i = prompt::pick_template(&offered)?;
     Ok((offered[i], None))
@@ -234,11 +180,9 @@ fn choose_template<'c>(
 
 fn check_maturity(ctx: &Context, entry: &Entry, allow_experimental: bool) -> Result<()> {
     match entry.maturity {
-        Maturity::Retired => Err(CatalogError::Retired {
-            name: entry.name.clone(),
-            replacement: entry.replacement.clone(),
+        Maturity::Retired => {
+            Err(CatalogError::Retired { name: entry.name.clone(), replacement: entry.replacement.clone() }.into())
         }
-        .into()),
         Maturity::Experimental if !allow_experimental => {
             if ctx.interactive
                 && prompt::confirm(&format!(
@@ -251,17 +195,11 @@ fn check_maturity(ctx: &Context, entry: &Entry, allow_experimental: bool) -> Res
             if ctx.interactive {
                 return Err(Error::Cancelled);
             }
-            Err(CatalogError::Experimental {
-                name: entry.name.clone(),
-            }
-            .into())
+            Err(CatalogError::Experimental { name: entry.name.clone() }.into())
         }
         Maturity::Deprecated => {
             let r = entry.replacement.as_deref().unwrap_or("another template");
-            ctx.printer.warn(&format!(
-                "{} is deprecated: new projects should use {r} (pave new {r})",
-                entry.name
-            ));
+            ctx.printer.warn(&format!("{} is deprecated: new projects should use {r} (pave new {r})", entry.name));
             Ok(())
         }
         _ => Ok(()),

@@ -25,17 +25,11 @@ fn locate(dir: &Path) -> Result<(PathBuf, Option<(String, String)>)> {
         return Ok((dir, None));
     }
     if fs::entry_kind(&dir.join("template.toml"))? == Some(EntryKind::File)
-        && let (Some(version), Some(name), Some(root)) = (
-            dir.file_name(),
-            dir.parent().and_then(Path::file_name),
-            dir.ancestors().nth(3),
-        )
+        && let (Some(version), Some(name), Some(root)) =
+            (dir.file_name(), dir.parent().and_then(Path::file_name), dir.ancestors().nth(3))
         && fs::entry_kind(&root.join("catalog.toml"))? == Some(EntryKind::File)
     {
-        let pick = (
-            name.to_string_lossy().into_owned(),
-            version.to_string_lossy().into_owned(),
-        );
+        let pick = (name.to_string_lossy().into_owned(), version.to_string_lossy().into_owned());
         return Ok((root.to_path_buf(), Some(pick)));
     }
     Err(Error::usage(
@@ -65,18 +59,15 @@ fn lint_command(ctx: &Context, args: &TemplateLintArgs) -> Result<i32> {
     let lock = match fs::entry_kind(&lock_path)? {
         Some(_) => {
             let text = fs::read_to_string(&lock_path)?;
-            lint::parse_lock(&text).map_err(|e| {
-                Error::usage(format!("{}: {e}", lock_path.display()), None::<String>)
-            })?
+            lint::parse_lock(&text)
+                .map_err(|e| Error::usage(format!("{}: {e}", lock_path.display()), None::<String>))?
         }
         None => std::collections::BTreeMap::default(),
     };
     let mut report = lint::lint_catalog(&catalog, &lock);
     if only.is_some() {
         // One version checked: the rest of the lock is not this run's business.
-        report
-            .problems
-            .retain(|p| !p.message.contains("was removed"));
+        report.problems.retain(|p| !p.message.contains("was removed"));
     }
 
     let mut out = String::new();
@@ -103,20 +94,11 @@ fn lint_command(ctx: &Context, args: &TemplateLintArgs) -> Result<i32> {
     }
     ctx.printer.out(&out);
     let failed = !report.problems.is_empty() || (args.locked && !report.newly_locked.is_empty());
-    let problems = report.problems.len()
-        + if args.locked {
-            report.newly_locked.len()
-        } else {
-            0
-        };
+    let problems = report.problems.len() + if args.locked { report.newly_locked.len() } else { 0 };
     ctx.printer.status(&format!(
         "{} version(s) checked: {}",
         report.checked,
-        if failed {
-            format!("{problems} problem(s)")
-        } else {
-            "all good".to_string()
-        }
+        if failed { format!("{problems} problem(s)") } else { "all good".to_string() }
     ));
     Ok(if failed { exit::FAILURE } else { exit::OK })
 }

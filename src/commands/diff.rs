@@ -1,0 +1,155 @@
+//! `pave diff`: exactly the change `pave upgrade` would make, as a patch, a stat or JSON; and
+//! `pave diff --drift`: how the project differs from its recorded template version.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use super::Context;
+use super::upgrade::{PlannedTarget, current_message, heading, plan_project, project_root};
+use crate::answers::{self, Given, NoPrompt};
+use crate::apply::WorkTree;
+use crate::cli::DiffArgs;
+use crate::diff;
+use crate::drift::{self, DriftKind};
+use crate::error::{Error, Result, exit};
+use crate::git::ProjectRepo;
+use crate::project::ProjectFile;
+use crate::render;
+
+#[derive(Serialize)]
+struct JsonDiff<'a> {
+    template: &'a str,
+    from: String,
+    to: String,
+    files: Vec<diff::JsonFile>,
+    summary: JsonSummary,
+}
+
+#[derive(Serialize)]
+struct JsonSummary {
+    changed: usize,
+    conflicts: usize,
+}
+
+/// Prints the change an upgrade would make; read-only.
+pub fn run(ctx: &Context, args: &DiffArgs) -> Result<i32> {
+    if args.drift {
+        return drift_command(ctx, args);
+    }
+    let planned = plan_project(ctx, &args.target)?;
+    let (prepared, plan) = match planned.target {
+        PlannedTarget::Current { recorded, newest } => {
+            if args.json {
+                let body = JsonDiff {
+                    template: &planned.project.template.name,
+                    from: recorded.to_string(),
+                    to: recorded.to_string(),
+                    files: Vec::new(),
+                    summary: JsonSummary { changed: 0, conflicts: 0 },
+                };
+                ctx.printer.out(&json(&body)?);
+            }
+            ctx.printer.status(&current_message(&planned.project, &recorded, newest.as_ref()));
+            return Ok(exit::OK);
+        }
+        PlannedTarget::Upgrade { prepared, plan } => (prepared, plan),
+    };
+    let changed = plan.changes().count();
+    if args.json {
+        let body = JsonDiff {
+            template: &prepared.to.entry.name,
+            from: prepared.from.version.to_string(),
+            to: prepared.to.version.to_string(),
+            files: diff::json_files(&plan),
+            summary: JsonSummary { changed, conflicts: plan.conflicts() },
+        };
+        ctx.printer.out(&json(&body)?);
+    } else if args.stat {
+        ctx.printer.status(&heading(&planned.root, &prepared));
+        ctx.printer.out(&diff::stat(&plan));
+        let decisions = plan.conflicts();
+        let tail = if decisions > 0 { format!("; {decisions} need(s) a decision") } else { String::new() };
+        ctx.printer.status(&format!("{changed} file(s) would change{tail}."));
+    } else {
+        ctx.printer.status(&heading(&planned.root, &prepared));
+        let mut patch = diff::patch(&plan);
+        if prepared.record != planned.project.text {
+            let from = planned.project.text.as_bytes();
+            patch.push_str("diff --git a/.pave.toml b/.pave.toml\n");
+            patch.push_str(&diff::unified(".pave.toml", ".pave.toml", from, prepared.record.as_bytes()));
+        }
+        ctx.printer.out(&if ctx.printer.color_out() { diff::colorize(&patch) } else { patch });
+    }
+    if !plan.blocked.is_empty() {
+        ctx.printer.warn(&format!(
+            "`pave upgrade` would refuse: it would overwrite untracked files: {}",
+            plan.blocked.join(", ")
+        ));
+    }
+    Ok(if args.exit_code && changed > 0 { exit::FAILURE } else { exit::OK })
+}
+
+fn json(value: &impl Serialize) -> Result<String> {
+    let mut text = serde_json::to_string_pretty(value).map_err(|e| Error::Output(e.into()))?;
+    text.push('\n');
+    Ok(text)
+}
+
+/// Renders the recorded version with the recorded answers and compares the project with it.
+fn drift_command(ctx: &Context, args: &DiffArgs) -> Result<i32> {
+    let root = project_root(args.target.path.as_deref())?;
+    let project = ProjectFile::read(&root)?;
+    let catalog = ctx.catalog_for(project.template.catalog.as_deref())?;
+    let entry = catalog.entry(&project.template.name)?;
+    let tv = catalog.version(entry, &project.template.version)?;
+    let given = Given { data: project.answer_values(), secrets_empty: true, ..Given::default() };
+    let resolved = answers::resolve(&tv.manifest, &given, &mut NoPrompt)?;
+    let rendered = render::render(&tv, &render::context(&tv, &catalog, &resolved.values))?;
+    let repo = ProjectRepo::open(&root)?.ok();
+    let tracked = repo.as_ref().map(ProjectRepo::tracked_paths).unwrap_or_default();
+    let ours = WorkTree { root: &root, repo: repo.as_ref() };
+    let drifts = drift::compute(&rendered, &tv.manifest.files.seed, &ours, &tracked)?;
+
+    if args.json {
+        ctx.printer.out(&json(&serde_json::json!({
+            "template": entry.name,
+            "version": tv.version.to_string(),
+            "files": drifts,
+        }))?);
+    } else {
+        let name = root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        ctx.printer.status(&format!("{name}: differences from {} {}", entry.name, tv.version));
+        let mut out = String::new();
+        if args.stat {
+            for d in &drifts {
+                let _ = writeln!(out, "  {:9} {}", d.kind.word(), d.path);
+            }
+        } else {
+            for d in &drifts {
+                let (from, to) = match d.kind {
+                    DriftKind::Added => ("/dev/null".to_string(), format!("b/{}", d.path)),
+                    DriftKind::Deleted => (format!("a/{}", d.path), "/dev/null".to_string()),
+                    DriftKind::Modified => (format!("a/{}", d.path), format!("b/{}", d.path)),
+                };
+                let old = d.expected.as_ref().map_or(&[][..], render::RenderedFile::bytes);
+                let new = d.actual.as_ref().map_or(&[][..], render::RenderedFile::bytes);
+                let _ = writeln!(out, "diff --git a/{0} b/{0}", d.path);
+                let body = diff::unified(&d.path, &d.path, old, new)
+                    .replacen(&format!("--- a/{}", d.path), &format!("--- {from}"), 1)
+                    .replacen(&format!("+++ b/{}", d.path), &format!("+++ {to}"), 1);
+                out.push_str(&body);
+            }
+            if ctx.printer.color_out() {
+                out = diff::colorize(&out);
+            }
+        }
+        ctx.printer.out(&out);
+        ctx.printer.status(&if drifts.is_empty() {
+            "no drift: the project matches its template version".to_string()
+        } else {
+            format!("{} file(s) differ from the template", drifts.len())
+        });
+    }
+    Ok(if args.exit_code && !drifts.is_empty() { exit::FAILURE } else { exit::OK })
+}

@@ -1,0 +1,200 @@
+//! Printing a plan: a git-style unified diff (`git apply` takes it), `--stat`, and JSON.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::plan::{Action, PlannedFile, UpgradePlan};
+use crate::render::RenderedFile;
+
+/// A unified diff of one file's text, with `--- a/OLD` and `+++ b/NEW` headers.
+pub fn unified(old_path: &str, new_path: &str, old: &[u8], new: &[u8]) -> String {
+    let (Ok(old), Ok(new)) = (std::str::from_utf8(old), std::str::from_utf8(new)) else {
+        return format!("Binary files a/{old_path} and b/{new_path} differ\n");
+    };
+    let diff = similar::TextDiff::from_lines(old, new);
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "{}",
+        diff.unified_diff()
+            .context_radius(3)
+            .missing_newline_hint(true)
+            .header(&format!("a/{old_path}"), &format!("b/{new_path}"))
+    );
+    out
+}
+
+fn mode(f: &RenderedFile) -> &'static str {
+    match f {
+        RenderedFile::File { executable: true, .. } => "100755",
+        RenderedFile::File { .. } => "100644",
+        RenderedFile::Symlink { .. } => "120000",
+    }
+}
+
+/// The git-style patch of one path change.
+fn file_patch(out: &mut String, from: &str, to: &str, before: Option<&RenderedFile>, after: Option<&RenderedFile>) {
+    let _ = writeln!(out, "diff --git a/{from} b/{to}");
+    match (before, after) {
+        (None, Some(a)) => {
+            let _ = writeln!(out, "new file mode {}", mode(a));
+        }
+        (Some(b), None) => {
+            let _ = writeln!(out, "deleted file mode {}", mode(b));
+        }
+        (Some(b), Some(a)) if mode(b) != mode(a) => {
+            let _ = writeln!(out, "old mode {}\nnew mode {}", mode(b), mode(a));
+        }
+        _ => {}
+    }
+    if from != to {
+        let _ = writeln!(out, "rename from {from}\nrename to {to}");
+    }
+    let old = before.map_or(&[][..], RenderedFile::bytes);
+    let new = after.map_or(&[][..], RenderedFile::bytes);
+    if old == new {
+        return;
+    }
+    let body = unified(from, to, old, new);
+    // /dev/null on the side that does not exist, as git writes it.
+    let body = match (before, after) {
+        (None, _) => body.replacen(&format!("--- a/{from}"), "--- /dev/null", 1),
+        (_, None) => body.replacen(&format!("+++ b/{to}"), "+++ /dev/null", 1),
+        _ => body,
+    };
+    out.push_str(&body);
+}
+
+/// The whole plan as one patch, in path order: exactly what `pave upgrade` would write.
+pub fn patch(plan: &UpgradePlan) -> String {
+    let mut out = String::new();
+    for f in plan.changes() {
+        let from = f.moved_from.as_deref().unwrap_or(&f.path);
+        file_patch(&mut out, from, &f.path, f.before.as_ref(), f.after.as_ref());
+        if let Some((side, content)) = f.side_file() {
+            file_patch(&mut out, &side, &side, None, Some(&content));
+        }
+    }
+    out
+}
+
+/// Colours a patch for a terminal.
+pub fn colorize(patch: &str) -> String {
+    use console::Style;
+    let mut out = String::with_capacity(patch.len() + patch.len() / 8);
+    for line in patch.split_inclusive('\n') {
+        let style = if line.starts_with("diff --git") || line.starts_with("--- ") || line.starts_with("+++ ") {
+            Style::new().bold()
+        } else if line.starts_with("@@") {
+            Style::new().cyan()
+        } else if line.starts_with('+') {
+            Style::new().green()
+        } else if line.starts_with('-') {
+            Style::new().red()
+        } else {
+            out.push_str(line);
+            continue;
+        };
+        let (body, nl) = line.strip_suffix('\n').map_or((line, ""), |b| (b, "\n"));
+        let _ = write!(out, "{}{nl}", style.force_styling(true).apply_to(body));
+    }
+    out
+}
+
+/// Lines added and removed in one planned file.
+pub fn line_counts(f: &PlannedFile) -> (usize, usize) {
+    let old = f.before.as_ref().map_or(&[][..], RenderedFile::bytes);
+    let new = f.after.as_ref().map_or(&[][..], RenderedFile::bytes);
+    let (Ok(old), Ok(new)) = (std::str::from_utf8(old), std::str::from_utf8(new)) else { return (0, 0) };
+    let diff = similar::TextDiff::from_lines(old, new);
+    let mut counts = (0, 0);
+    for change in diff.iter_all_changes() {
+        match change.tag() {
+            similar::ChangeTag::Insert => counts.0 += 1,
+            similar::ChangeTag::Delete => counts.1 += 1,
+            similar::ChangeTag::Equal => {}
+        }
+    }
+    counts
+}
+
+/// What the user should know about a file, beyond its action word.
+pub fn note(f: &PlannedFile) -> String {
+    match &f.action {
+        Action::Merge => "merged with your edits".into(),
+        Action::KeptModified => "removed from the template, but you edited it: kept".into(),
+        Action::KeptDeleted => "changed in the template, but you deleted it: stays deleted".into(),
+        Action::Conflict(crate::plan::Conflict::Markers) => {
+            "you and the template changed the same lines: resolve the markers".into()
+        }
+        Action::Conflict(crate::plan::Conflict::Rej { .. }) => {
+            format!("your file kept; the template's change is in {}.rej", f.path)
+        }
+        Action::Conflict(crate::plan::Conflict::Binary { .. }) => {
+            format!("binary: yours kept, the template's in {}.pave-new", f.path)
+        }
+        _ => {
+            let (add, del) = line_counts(f);
+            match (add, del) {
+                (0, 0) => String::new(),
+                (a, 0) => format!("+{a}"),
+                (0, d) => format!("−{d}"),
+                (a, d) => format!("+{a} −{d}"),
+            }
+        }
+    }
+}
+
+/// `--stat`: one line per path, then the count.
+pub fn stat(plan: &UpgradePlan) -> String {
+    let mut out = String::new();
+    let width = plan.files.iter().map(|f| display_path(f).chars().count()).max().unwrap_or(0);
+    for f in &plan.files {
+        let _ = writeln!(out, "  {:12} {:width$}  {}", f.action.word(), display_path(f), note(f));
+    }
+    out
+}
+
+/// `OLD → NEW` for a moved file, else the path.
+pub fn display_path(f: &PlannedFile) -> String {
+    match &f.moved_from {
+        Some(old) => format!("{old} → {}", f.path),
+        None => f.path.clone(),
+    }
+}
+
+/// One file in `--json`.
+#[derive(Debug, Serialize)]
+pub struct JsonFile {
+    /// The path after the upgrade.
+    pub path: String,
+    /// The old path of a moved file.
+    pub renamed_from: Option<String>,
+    /// updated, added, merged, conflict, deleted, kept, kept deleted, renamed.
+    pub outcome: &'static str,
+    /// Whether a human must resolve it.
+    pub conflict: bool,
+    /// Lines added.
+    pub added: usize,
+    /// Lines removed.
+    pub removed: usize,
+}
+
+/// The plan's files for `--json`.
+pub fn json_files(plan: &UpgradePlan) -> Vec<JsonFile> {
+    plan.files
+        .iter()
+        .map(|f| {
+            let (added, removed) = line_counts(f);
+            JsonFile {
+                path: f.path.clone(),
+                renamed_from: f.moved_from.clone(),
+                outcome: f.action.word(),
+                conflict: matches!(f.action, Action::Conflict(_)),
+                added,
+                removed,
+            }
+        })
+        .collect()
+}

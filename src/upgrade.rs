@@ -1,0 +1,198 @@
+//! Everything an upgrade decides before looking at the project: the target version, the
+//! answers (migrated, defaulted, overridden), the migrations' file renames, and both renders.
+
+use std::collections::BTreeMap;
+
+use crate::answers::{self, Answers, Given, NoPrompt, Prompter};
+use crate::catalog::{Catalog, CatalogError, Entry, Maturity, TemplateVersion};
+use crate::error::{Error, Result};
+use crate::plan::{ConflictStyle, PlanInput};
+use crate::project::ProjectFile;
+use crate::render::{self, RenderedTree};
+
+/// What the user asked for.
+#[derive(Debug, Default, Clone)]
+pub struct Request {
+    /// `--to VERSION`.
+    pub to: Option<String>,
+    /// `--pre`: pre-releases are candidates.
+    pub pre: bool,
+    /// `-d KEY=VALUE`.
+    pub overrides: Vec<String>,
+    /// `--conflict`.
+    pub style: ConflictStyle,
+}
+
+/// Both renders and what the planner needs.
+#[derive(Debug)]
+pub struct Prepared {
+    /// The recorded version.
+    pub from: TemplateVersion,
+    /// The target version.
+    pub to: TemplateVersion,
+    /// The old render, paths moved by the migrations.
+    pub base: RenderedTree,
+    /// The new render.
+    pub theirs: RenderedTree,
+    /// Composed `rename_files`: old path → new path.
+    pub renames: BTreeMap<String, String>,
+    /// Seed globs of both versions.
+    pub seed: Vec<String>,
+    /// The answers to record.
+    pub answers: Answers,
+    /// `TEMPLATE VERSION`, for conflict markers.
+    pub label: String,
+    /// The new `.pave.toml` text.
+    pub record: String,
+    /// How conflicts are written.
+    pub style: ConflictStyle,
+}
+
+impl Prepared {
+    /// The planner's input.
+    pub fn plan_input(&self) -> PlanInput<'_> {
+        PlanInput {
+            base: &self.base,
+            theirs: &self.theirs,
+            renames: &self.renames,
+            seed: &self.seed,
+            label: &self.label,
+            style: self.style,
+        }
+    }
+}
+
+/// Either there is nothing newer, or an upgrade to make.
+#[derive(Debug)]
+pub enum Target {
+    /// The recorded version is the newest candidate (or newer) and no answer changes.
+    Current {
+        /// The recorded version.
+        recorded: semver::Version,
+        /// The newest candidate, if any.
+        newest: Option<semver::Version>,
+    },
+    /// An upgrade (or a re-render with changed answers).
+    Upgrade(Box<Prepared>),
+}
+
+/// Chooses the target version: `--to` exactly, else the newest candidate, never backwards.
+fn choose(entry: &Entry, recorded: &semver::Version, req: &Request) -> Result<Option<semver::Version>> {
+    if entry.maturity == Maturity::Retired {
+        return Err(CatalogError::Retired { name: entry.name.clone(), replacement: entry.replacement.clone() }.into());
+    }
+    if let Some(to) = &req.to {
+        let target = entry.pick(Some(to), true)?;
+        if &target < recorded {
+            return Err(Error::usage(
+                format!("{} {target} is older than the recorded {recorded}: pave does not downgrade", entry.name),
+                Some("to go back, revert the upgrade commit with git".to_string()),
+            ));
+        }
+        return Ok(Some(target));
+    }
+    let newest = entry.versions.iter().filter(|v| req.pre || v.pre.is_empty()).max().cloned();
+    match newest {
+        Some(n) if &n > recorded => Ok(Some(n)),
+        _ if !req.overrides.is_empty() => Ok(Some(recorded.clone())),
+        _ => Ok(None),
+    }
+}
+
+/// Renames answers and composes file renames for every version in (from, to], in order.
+fn migrations(
+    catalog: &Catalog,
+    entry: &Entry,
+    from: &semver::Version,
+    to: &semver::Version,
+    values: &mut indexmap::IndexMap<String, serde_json::Value>,
+) -> Result<BTreeMap<String, String>> {
+    let mut renames: BTreeMap<String, String> = BTreeMap::new();
+    for v in entry.versions.iter().filter(|v| *v > from && *v <= to) {
+        let manifest = catalog.manifest(entry, v)?;
+        for m in &manifest.migrations {
+            for (old, new) in &m.rename_answers {
+                if let Some(value) = values.shift_remove(old) {
+                    values.entry(new.clone()).or_insert(value);
+                }
+            }
+            for (old, new) in &m.rename_files {
+                // a → b then b → c composes to a → c.
+                let mut composed = false;
+                for target in renames.values_mut() {
+                    if target == old {
+                        target.clone_from(new);
+                        composed = true;
+                    }
+                }
+                if !composed {
+                    renames.insert(old.clone(), new.clone());
+                }
+            }
+        }
+    }
+    Ok(renames)
+}
+
+/// Works out the upgrade of a project recorded in `project`.
+pub fn prepare(catalog: &Catalog, project: &ProjectFile, req: &Request, prompter: &mut dyn Prompter) -> Result<Target> {
+    let recorded = &project.template;
+    let entry = catalog.entry(&recorded.name)?;
+    if !entry.versions.contains(&recorded.version) {
+        return Err(CatalogError::UnknownVersion {
+            name: entry.name.clone(),
+            version: recorded.version.to_string(),
+            available: entry.versions.iter().map(ToString::to_string).collect(),
+        }
+        .into());
+    }
+    let Some(target) = choose(entry, &recorded.version, req)? else {
+        let newest = entry.versions.iter().filter(|v| req.pre || v.pre.is_empty()).max().cloned();
+        return Ok(Target::Current { recorded: recorded.version.clone(), newest });
+    };
+    let from = catalog.version(entry, &recorded.version)?;
+    let to = if target == recorded.version { from.clone() } else { catalog.version(entry, &target)? };
+
+    // The old answers, exactly as recorded: nothing is asked about the past.
+    let recorded_given = Given { data: project.answer_values(), secrets_empty: true, ..Given::default() };
+    let old = answers::resolve(&from.manifest, &recorded_given, &mut NoPrompt).map_err(|e| match e {
+        Error::Answer(answers::AnswerError::Missing { question, .. }) => Error::usage(
+            format!(".pave.toml has no answer for `{question}`, which {} {} needs", entry.name, recorded.version),
+            Some(format!("add `{question} = ...` under [answers] in .pave.toml, as it was when the project was made")),
+        ),
+        other => other,
+    })?;
+
+    let mut values = project.answer_values();
+    let renames = migrations(catalog, entry, &recorded.version, &target, &mut values)?;
+    values.retain(|k, _| to.manifest.questions.contains_key(k));
+    let mut given = Given::from_pairs(&req.overrides)?;
+    given.check_keys(&to.manifest)?;
+    given.data = values;
+    given.secrets_empty = true;
+    let new = answers::resolve(&to.manifest, &given, prompter)?;
+
+    let mut base = render::render(&from, &render::context(&from, catalog, &old.values))?;
+    base.files = std::mem::take(&mut base.files)
+        .into_iter()
+        .map(|(path, f)| (renames.get(&path).cloned().unwrap_or(path), f))
+        .collect();
+    let theirs = render::render(&to, &render::context(&to, catalog, &new.values))?;
+    let mut seed = from.manifest.files.seed.clone();
+    seed.extend(to.manifest.files.seed.iter().cloned());
+    let answers = new.recorded(&to.manifest);
+    let record = project.updated_text(&target, &answers);
+    let label = format!("{} {target}", entry.name);
+    Ok(Target::Upgrade(Box::new(Prepared {
+        from,
+        to,
+        base,
+        theirs,
+        renames,
+        seed,
+        answers,
+        label,
+        record,
+        style: req.style,
+    })))
+}
