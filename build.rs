@@ -31,17 +31,12 @@ fn main() {
         out.push_str(&e);
     }
     out.push_str("]\n");
-    let dest =
-        Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("embedded.rs");
+    let dest = Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("embedded.rs");
     std::fs::write(dest, out).expect("write embedded.rs");
 }
 
 fn entry(root: &Path, path: &Path) -> String {
-    let rel = path
-        .strip_prefix(root)
-        .expect("inside the crate")
-        .to_string_lossy()
-        .replace('\\', "/");
+    let rel = path.strip_prefix(root).expect("inside the crate").to_string_lossy().replace('\\', "/");
     let meta = std::fs::symlink_metadata(path).expect("stat catalog file");
     let mut s = String::new();
     if meta.file_type().is_symlink() {
