@@ -1,0 +1,13 @@
+//! Integration tests of the `pave` binary: one test binary, one module per concern, every test
+//! going through the `Test` builder in `support.rs` (scrubbed environment, fixture catalogs,
+//! real git to check what was committed).
+#![allow(clippy::unwrap_used)]
+// clippy.toml keeps std::fs inside src/fs.rs; the tests build their fixtures and read results
+// with std::fs on purpose, independently of the code under test.
+#![allow(clippy::disallowed_methods)]
+
+mod catalog;
+mod cli;
+mod fixtures;
+mod sandbox;
+mod support;
