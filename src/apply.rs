@@ -174,6 +174,32 @@ fn apply_inner(root: &Path, plan: &UpgradePlan, record: &str, journal: &mut Jour
     Ok(())
 }
 
+/// The plan as tree changes for a commit built without the working tree (the fleet):
+/// every written, moved and deleted path, the conflict side files, and `.pave.toml`.
+pub fn tree_changes(plan: &UpgradePlan, record: &str) -> Vec<crate::git::TreeChange> {
+    let mut out = Vec::new();
+    for f in plan.changes() {
+        match &f.after {
+            Some(after) if f.before.as_ref() != Some(after) || f.moved_from.is_some() => {
+                out.push((f.path.clone(), Some(after.clone())));
+            }
+            None if f.moved_from.is_none() => out.push((f.path.clone(), None)),
+            Some(_) | None => {}
+        }
+        if let Some(old) = &f.moved_from {
+            out.push((old.clone(), None));
+        }
+        if let Some((side, content)) = f.side_file() {
+            out.push((side, Some(content)));
+        }
+    }
+    out.push((
+        crate::project::FILE_NAME.to_string(),
+        Some(RenderedFile::File { bytes: record.as_bytes().to_vec(), executable: false }),
+    ));
+    out
+}
+
 fn remove_empty_parents(root: &Path, rel: &str) {
     let mut cur = root.join(rel);
     while let Some(parent) = cur.parent() {

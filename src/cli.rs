@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::fleet::OnConflict;
 use crate::plan::ConflictStyle;
 use crate::ui::ColorChoice;
 
@@ -52,6 +53,9 @@ pub enum Command {
     Diff(DiffArgs),
     /// Upgrade the project to a newer template version with a three-way merge
     Upgrade(UpgradeArgs),
+    /// Status and bulk upgrades across many projects
+    #[command(subcommand)]
+    Fleet(FleetCommand),
     /// List and inspect the templates of the catalog
     #[command(subcommand)]
     Catalog(CatalogCommand),
@@ -152,6 +156,78 @@ pub struct UpgradeArgs {
     /// Commit the result on a new branch (not when conflicts are left)
     #[arg(long, value_name = "NAME")]
     pub branch: Option<String>,
+}
+
+/// `pave fleet ...`.
+#[derive(Debug, Subcommand)]
+pub enum FleetCommand {
+    /// Every project under the roots: template, version, latest, how far behind, maturity
+    Status(FleetStatusArgs),
+    /// Upgrade every project onto its own branch, in parallel, without touching working trees
+    Upgrade(FleetUpgradeArgs),
+}
+
+/// Where the fleet's projects are.
+#[derive(Debug, Args)]
+pub struct FleetSource {
+    /// Directories to search for projects (`.pave.toml`), skipping `.git`, `target` and `node_modules`
+    #[arg(value_name = "ROOT")]
+    pub roots: Vec<PathBuf>,
+    /// Read project directories from a file, one per line
+    #[arg(long, value_name = "FILE")]
+    pub repos_from: Option<PathBuf>,
+    /// Take a stable share I of N of the projects (for CI matrices and indexed Jobs)
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+}
+
+/// `pave fleet status`.
+#[derive(Debug, Args)]
+pub struct FleetStatusArgs {
+    /// Where the projects are.
+    #[command(flatten)]
+    pub source: FleetSource,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+    /// Write a self-contained HTML page (inline SVG charts, no network)
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+}
+
+/// `pave fleet upgrade`.
+#[derive(Debug, Args)]
+pub struct FleetUpgradeArgs {
+    /// Where the projects are.
+    #[command(flatten)]
+    pub source: FleetSource,
+    /// Only projects made from this template
+    #[arg(long, value_name = "NAME")]
+    pub template: Option<String>,
+    /// Upgrade to this version (default: the newest released one)
+    #[arg(long, value_name = "VERSION")]
+    pub to: Option<String>,
+    /// Answer a question the new version adds, fleet-wide (repeatable)
+    #[arg(short = 'd', long = "data", value_name = "KEY=VALUE")]
+    pub data: Vec<String>,
+    /// Projects upgraded at once (default: all cores)
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Branch to write (default: pave/TEMPLATE-VERSION)
+    #[arg(long, value_name = "NAME")]
+    pub branch: Option<String>,
+    /// Plan every project; write no branch
+    #[arg(long)]
+    pub dry_run: bool,
+    /// A conflicted project: no branch (skip), or a branch with the markers committed (commit)
+    #[arg(long, value_enum, default_value_t = OnConflict::Skip, value_name = "WHAT")]
+    pub on_conflict: OnConflict,
+    /// Write a report: JSON or Markdown, by the file's extension
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// Re-run only the projects that failed in an earlier JSON report
+    #[arg(long, value_name = "REPORT")]
+    pub only_failed: Option<PathBuf>,
 }
 
 /// `pave catalog ...`.

@@ -10,6 +10,8 @@ pub mod diagnostic;
 pub mod diff;
 pub mod drift;
 pub mod error;
+pub mod fleet;
+pub mod fleet_html;
 pub mod fs;
 pub mod git;
 pub mod lint;

@@ -120,3 +120,55 @@ impl Printer {
         self.paint_err(Style::new().dim(), text)
     }
 }
+
+/// Progress over many items: an indicatif bar on a terminal, one plain line per item
+/// otherwise (pipes, CI, `-q` prints nothing).
+pub enum Progress {
+    /// A live bar on stderr.
+    Bar(indicatif::ProgressBar),
+    /// A line per item on stderr.
+    Lines,
+    /// Nothing.
+    Silent,
+}
+
+impl Printer {
+    /// Progress for `len` items.
+    pub fn progress(&self, len: u64) -> Progress {
+        let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false");
+        if self.is_quiet() {
+            Progress::Silent
+        } else if std::io::stderr().is_terminal() && !ci {
+            let bar = indicatif::ProgressBar::new(len);
+            let style = indicatif::ProgressStyle::with_template(
+                "[{elapsed_precise}] {wide_bar} {pos}/{len}  {per_sec}  ETA {eta}  {msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+            bar.set_style(style.progress_chars("█▉░"));
+            Progress::Bar(bar)
+        } else {
+            Progress::Lines
+        }
+    }
+}
+
+impl Progress {
+    /// One item finished: `line` is its plain-text result, `name` the item.
+    pub fn done(&self, name: &str, line: &str) {
+        match self {
+            Self::Bar(bar) => {
+                bar.set_message(name.to_string());
+                bar.inc(1);
+            }
+            Self::Lines => eprintln!("{line}"),
+            Self::Silent => {}
+        }
+    }
+
+    /// Clears the bar.
+    pub fn finish(&self) {
+        if let Self::Bar(bar) = self {
+            bar.finish_and_clear();
+        }
+    }
+}

@@ -3,6 +3,7 @@
 mod catalog;
 mod completions;
 mod diff;
+mod fleet;
 mod new;
 mod template;
 mod upgrade;
@@ -74,6 +75,7 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::New(args) => new::run(&ctx, &args),
         Command::Diff(args) => diff::run(&ctx, &args),
         Command::Upgrade(args) => upgrade::run(&ctx, &args),
+        Command::Fleet(cmd) => fleet::run(&ctx, &cmd),
         Command::Catalog(cmd) => catalog::run(&ctx, &cmd),
         Command::Template(cmd) => template::run(&ctx, &cmd),
         Command::Completions(args) => Ok(completions::run(&ctx, &args)),
