@@ -8,6 +8,9 @@
 
 mod catalog;
 mod cli;
+mod errors;
 mod fixtures;
+mod new;
+mod render;
 mod sandbox;
 mod support;
