@@ -6,12 +6,14 @@
 // with std::fs on purpose, independently of the code under test.
 #![allow(clippy::disallowed_methods)]
 
+mod builtin;
 mod catalog;
 mod cli;
 mod errors;
 mod fixtures;
 mod git;
 mod new;
+mod pty;
 mod render;
 mod safety;
 mod sandbox;
