@@ -56,6 +56,11 @@ pub enum Command {
     /// Status and bulk upgrades across many projects
     #[command(subcommand)]
     Fleet(FleetCommand),
+    /// Check the golden-path contract: required files, ownership, drift, exceptions
+    Check(CheckArgs),
+    /// Record and list exceptions (deviations on the record, with an owner and an expiry)
+    #[command(subcommand)]
+    Exception(ExceptionCommand),
     /// List and inspect the templates of the catalog
     #[command(subcommand)]
     Catalog(CatalogCommand),
@@ -228,6 +233,56 @@ pub struct FleetUpgradeArgs {
     /// Re-run only the projects that failed in an earlier JSON report
     #[arg(long, value_name = "REPORT")]
     pub only_failed: Option<PathBuf>,
+}
+
+/// `pave check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The project (default: the current directory)
+    #[arg(value_name = "PATH")]
+    pub path: Option<PathBuf>,
+    /// Print JSON: findings with rule, severity, path, message
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `pave exception ...`.
+#[derive(Debug, Subcommand)]
+pub enum ExceptionCommand {
+    /// Record an exception in .pave.toml
+    Add(ExceptionAddArgs),
+    /// List the exceptions of the project, with their state
+    List(ExceptionListArgs),
+}
+
+/// `pave exception add`.
+#[derive(Debug, Args)]
+pub struct ExceptionAddArgs {
+    /// The rule id it covers, as `pave check` prints it (a trailing * covers a prefix)
+    pub rule: String,
+    /// Who answers for it
+    #[arg(long)]
+    pub owner: String,
+    /// Why the project deviates
+    #[arg(long)]
+    pub reason: String,
+    /// When it lapses (YYYY-MM-DD, in the future, within the catalog's maximum)
+    #[arg(long, value_name = "DATE")]
+    pub expires: String,
+    /// The project (default: the current directory)
+    #[arg(long, value_name = "PATH")]
+    pub path: Option<PathBuf>,
+}
+
+/// `pave exception list`.
+#[derive(Debug, Args)]
+pub struct ExceptionListArgs {
+    /// The project (default: the current directory)
+    #[arg(value_name = "PATH")]
+    pub path: Option<PathBuf>,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `pave catalog ...`.

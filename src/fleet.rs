@@ -137,6 +137,12 @@ pub struct StatusRow {
     pub replacement: Option<String>,
     /// Rules of exceptions past their expiry date.
     pub expired_exceptions: Vec<String>,
+    /// `pave check` violations (exit-1 findings), when the check could run.
+    pub violations: Option<usize>,
+    /// `pave check` warnings.
+    pub warnings: Option<usize>,
+    /// The rules of the violations, for the table.
+    pub violated_rules: Vec<String>,
     /// Why the project could not be read.
     pub error: Option<String>,
 }
@@ -178,6 +184,9 @@ pub fn status_of(project: &Project, catalog_for: &dyn Fn(Option<&str>) -> Result
         maturity: None,
         replacement: None,
         expired_exceptions: Vec::new(),
+        violations: None,
+        warnings: None,
+        violated_rules: Vec::new(),
         error: None,
     };
     let file = match ProjectFile::read(&project.dir) {
@@ -192,8 +201,24 @@ pub fn status_of(project: &Project, catalog_for: &dyn Fn(Option<&str>) -> Result
     let today = today();
     row.expired_exceptions =
         file.exceptions.iter().filter(|e| expired(&e.expires, today)).map(|e| e.rule.clone()).collect();
-    let entry = catalog_for(file.template.catalog.as_deref()).and_then(|c| Ok(c.entry(&file.template.name)?.clone()));
-    match entry {
+    let catalog = match catalog_for(file.template.catalog.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            row.error = Some(e.to_string());
+            return row;
+        }
+    };
+    match crate::check::check(&project.dir, &file, &catalog) {
+        Ok(findings) => {
+            use crate::check::Severity;
+            row.violated_rules =
+                findings.iter().filter(|f| f.severity == Severity::Error).map(|f| f.rule.clone()).collect();
+            row.violations = Some(row.violated_rules.len());
+            row.warnings = Some(findings.iter().filter(|f| f.severity == Severity::Warning).count());
+        }
+        Err(e) => row.error = Some(format!("check failed: {}", e.to_string().lines().next().unwrap_or_default())),
+    }
+    match catalog.entry(&file.template.name).cloned() {
         Ok(entry) => {
             row.maturity = Some(entry.maturity);
             row.replacement.clone_from(&entry.replacement);
@@ -220,6 +245,8 @@ pub struct StatusSummary {
     pub on_deprecated_or_retired: usize,
     /// With an expired exception.
     pub with_expired_exceptions: usize,
+    /// Failing `pave check`.
+    pub with_violations: usize,
     /// Projects per template.
     pub per_template: BTreeMap<String, usize>,
     /// Projects per template and version.
@@ -246,6 +273,9 @@ pub fn summarize(rows: &[StatusRow]) -> StatusSummary {
         }
         if !r.expired_exceptions.is_empty() {
             s.with_expired_exceptions += 1;
+        }
+        if r.violations.is_some_and(|v| v > 0) {
+            s.with_violations += 1;
         }
         *s.per_template.entry(r.template.clone()).or_default() += 1;
         *s.per_version.entry(r.template.clone()).or_default().entry(r.version.clone()).or_default() += 1;

@@ -47,12 +47,13 @@ figcaption{font-weight:600;margin-bottom:.3rem}.warn{color:#b45309}.bad{color:#b
     );
     let _ = write!(
         html,
-        "<h1>pave fleet status</h1><p>{} projects · <span class=\"ok\">{} current</span> · {} behind · <span class=\"warn\">{} on deprecated or retired templates</span> · <span class=\"bad\">{} with expired exceptions</span> · {} unreadable</p>",
+        "<h1>pave fleet status</h1><p>{} projects · <span class=\"ok\">{} current</span> · {} behind · <span class=\"warn\">{} on deprecated or retired templates</span> · <span class=\"bad\">{} with expired exceptions</span> · <span class=\"bad\">{} failing pave check</span> · {} unreadable</p>",
         summary.projects,
         summary.current,
         summary.behind,
         summary.on_deprecated_or_retired,
         summary.with_expired_exceptions,
+        summary.with_violations,
         summary.unreadable
     );
     html.push_str("<div class=\"charts\">");
@@ -63,7 +64,7 @@ figcaption{font-weight:600;margin-bottom:.3rem}.warn{color:#b45309}.bad{color:#b
     html.push_str(&bars("Version spread", &spread));
     let maturity: Vec<(String, usize)> = summary.per_maturity.iter().map(|(k, v)| (k.clone(), *v)).collect();
     html.push_str(&bars("Maturity", &maturity));
-    html.push_str("</div><h2>Projects</h2><table><thead><tr><th>Project</th><th>Template</th><th>Version</th><th>Latest</th><th>Behind</th><th>Maturity</th><th>Notes</th></tr></thead><tbody>");
+    html.push_str("</div><h2>Projects</h2><table><thead><tr><th>Project</th><th>Template</th><th>Version</th><th>Latest</th><th>Behind</th><th>Maturity</th><th>Check</th><th>Notes</th></tr></thead><tbody>");
     for r in rows {
         let behind = r.behind.map_or("-".to_string(), |b| format!("{b:?}").to_lowercase());
         let class = match behind.as_str() {
@@ -84,9 +85,22 @@ figcaption{font-weight:600;margin-bottom:.3rem}.warn{color:#b45309}.bad{color:#b
                 esc(&r.expired_exceptions.join(", "))
             ));
         }
+        let check = match (r.violations, r.warnings) {
+            (Some(0), Some(0)) => "<span class=\"ok\">ok</span>".to_string(),
+            (Some(v), Some(w)) => {
+                format!(
+                    "<span class=\"{}\">{v} violation(s), {w} warning(s)</span>",
+                    if v > 0 { "bad" } else { "warn" }
+                )
+            }
+            _ => "-".to_string(),
+        };
+        if !r.violated_rules.is_empty() {
+            notes.push(format!("violates {}", esc(&r.violated_rules.join(", "))));
+        }
         let _ = write!(
             html,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"{class}\">{behind}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"{class}\">{behind}</td><td>{}</td><td>{check}</td><td>{}</td></tr>",
             esc(&r.path),
             esc(&r.template),
             esc(&r.version),

@@ -4,6 +4,7 @@
 pub mod answers;
 pub mod apply;
 pub mod catalog;
+pub mod check;
 pub mod cli;
 pub mod commands;
 pub mod diagnostic;

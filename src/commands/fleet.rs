@@ -85,6 +85,7 @@ fn status(ctx: &Context, args: &FleetStatusArgs) -> Result<i32> {
     for (label, n) in [
         ("on deprecated or retired templates", summary.on_deprecated_or_retired),
         ("with expired exceptions", summary.with_expired_exceptions),
+        ("failing pave check", summary.with_violations),
         ("unreadable", summary.unreadable),
     ] {
         if n > 0 {
@@ -103,8 +104,8 @@ fn status_table(rows: &[StatusRow]) -> String {
     let w = rows.iter().map(|r| r.path.len()).max().unwrap_or(4).max(4);
     let t = rows.iter().map(|r| r.template.len()).max().unwrap_or(8).max(8);
     let mut out = format!(
-        "{:w$}  {:t$}  {:10}  {:10}  {:8}  {:12}  NOTES\n",
-        "PATH", "TEMPLATE", "VERSION", "LATEST", "BEHIND", "MATURITY"
+        "{:w$}  {:t$}  {:10}  {:10}  {:8}  {:12}  {:6}  NOTES\n",
+        "PATH", "TEMPLATE", "VERSION", "LATEST", "BEHIND", "MATURITY", "CHECK"
     );
     for r in rows {
         let mut notes = Vec::new();
@@ -119,9 +120,17 @@ fn status_table(rows: &[StatusRow]) -> String {
         }
         let behind = r.behind.map_or("-".to_string(), |b| format!("{b:?}").to_lowercase());
         let maturity = r.maturity.map_or("-".to_string(), |m| m.to_string());
+        let check = match (r.violations, r.warnings) {
+            (Some(0), Some(0)) => "ok".to_string(),
+            (Some(v), Some(w)) => format!("{v}✖ {w}⚠"),
+            _ => "-".to_string(),
+        };
+        if !r.violated_rules.is_empty() {
+            notes.push(format!("violates {}", r.violated_rules.join(", ")));
+        }
         let _ = writeln!(
             out,
-            "{:w$}  {:t$}  {:10}  {:10}  {:8}  {:12}  {}",
+            "{:w$}  {:t$}  {:10}  {:10}  {:8}  {:12}  {check:6}  {}",
             r.path,
             if r.template.is_empty() { "-" } else { &r.template },
             if r.version.is_empty() { "-" } else { &r.version },

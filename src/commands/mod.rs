@@ -1,8 +1,10 @@
 //! One file per subcommand, and the one dispatch `match`.
 
 mod catalog;
+mod check;
 mod completions;
 mod diff;
+mod exception;
 mod fleet;
 mod new;
 mod template;
@@ -76,6 +78,8 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Diff(args) => diff::run(&ctx, &args),
         Command::Upgrade(args) => upgrade::run(&ctx, &args),
         Command::Fleet(cmd) => fleet::run(&ctx, &cmd),
+        Command::Check(args) => check::run(&ctx, &args),
+        Command::Exception(cmd) => exception::run(&ctx, &cmd),
         Command::Catalog(cmd) => catalog::run(&ctx, &cmd),
         Command::Template(cmd) => template::run(&ctx, &cmd),
         Command::Completions(args) => Ok(completions::run(&ctx, &args)),

@@ -1,0 +1,131 @@
+//! `pave exception add` and `pave exception list`: deviations on the record in `.pave.toml`,
+//! written with `toml_edit` so the team's comments stay.
+
+use std::fmt::Write as _;
+
+use super::Context;
+use super::upgrade::project_root;
+use crate::cli::{ExceptionAddArgs, ExceptionCommand, ExceptionListArgs};
+use crate::error::{Error, Result, exit};
+use crate::fleet::{expired, today};
+use crate::project::{FILE_NAME, ProjectFile};
+
+/// The longest an exception may run when the catalog sets no maximum.
+const DEFAULT_MAX_DAYS: u32 = 180;
+
+/// Runs an `exception` subcommand.
+pub fn run(ctx: &Context, cmd: &ExceptionCommand) -> Result<i32> {
+    match cmd {
+        ExceptionCommand::Add(args) => add(ctx, args),
+        ExceptionCommand::List(args) => list(ctx, args),
+    }
+}
+
+/// Days since 1970-01-01 of a civil date.
+fn days(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn add(ctx: &Context, args: &ExceptionAddArgs) -> Result<i32> {
+    let root = project_root(args.path.as_deref())?;
+    let file = ProjectFile::read(&root)?;
+    let date: toml::value::Date = parse_date(&args.expires)?;
+    let now = today();
+    let span = days(i64::from(date.year), i64::from(date.month), i64::from(date.day))
+        - days(i64::from(now.year), i64::from(now.month), i64::from(now.day));
+    if span <= 0 {
+        return Err(Error::usage(
+            format!("--expires {} is not in the future", args.expires),
+            Some("an exception needs an expiry date after today".to_string()),
+        ));
+    }
+    let catalog = ctx.catalog_for(file.template.catalog.as_deref())?;
+    let max = catalog.meta.max_exception_days.unwrap_or(DEFAULT_MAX_DAYS);
+    if span > i64::from(max) {
+        return Err(Error::usage(
+            format!("--expires {} is {span} days away; the catalog allows at most {max}", args.expires),
+            Some("choose an earlier date, and renew the exception when it lapses".to_string()),
+        ));
+    }
+    for (what, v) in [("--owner", &args.owner), ("--reason", &args.reason), ("RULE", &args.rule)] {
+        if v.trim().is_empty() {
+            return Err(Error::usage(format!("{what} must not be empty"), None::<String>));
+        }
+    }
+    let mut doc: toml_edit::DocumentMut =
+        file.text.parse().map_err(|e| Error::usage(format!("{FILE_NAME}: {e}"), None::<String>))?;
+    let mut table = toml_edit::Table::new();
+    table.insert("rule", toml_edit::value(args.rule.as_str()));
+    table.insert("owner", toml_edit::value(args.owner.as_str()));
+    table.insert("reason", toml_edit::value(args.reason.as_str()));
+    let datetime = toml_edit::Datetime {
+        date: Some(toml_edit::Date { year: date.year, month: date.month, day: date.day }),
+        time: None,
+        offset: None,
+    };
+    table.insert("expires", toml_edit::value(datetime));
+    if let Some(array) = doc.get_mut("exceptions").and_then(toml_edit::Item::as_array_of_tables_mut) {
+        array.push(table);
+    } else {
+        let mut array = toml_edit::ArrayOfTables::new();
+        array.push(table);
+        doc.insert("exceptions", toml_edit::Item::ArrayOfTables(array));
+    }
+    crate::fs::write_atomic(&root.join(FILE_NAME), doc.to_string().as_bytes(), false)?;
+    ctx.printer.status(&format!(
+        "Recorded an exception for {} until {} (owner {}). Commit {FILE_NAME} so reviewers see it.",
+        args.rule, args.expires, args.owner
+    ));
+    Ok(exit::OK)
+}
+
+fn parse_date(text: &str) -> Result<toml::value::Date> {
+    let bad = || {
+        Error::usage(
+            format!("--expires {text} is not a date"),
+            Some("write it as YYYY-MM-DD, e.g. 2027-03-31".to_string()),
+        )
+    };
+    let dt: toml::value::Datetime = text.parse().map_err(|_| bad())?;
+    match (dt.date, dt.time) {
+        (Some(d), None) => Ok(d),
+        _ => Err(bad()),
+    }
+}
+
+fn list(ctx: &Context, args: &ExceptionListArgs) -> Result<i32> {
+    let root = project_root(args.path.as_deref())?;
+    let file = ProjectFile::read(&root)?;
+    let now = today();
+    if args.json {
+        let rows: Vec<serde_json::Value> = file
+            .exceptions
+            .iter()
+            .map(|e| {
+                serde_json::json!({ "rule": e.rule, "owner": e.owner, "reason": e.reason,
+                "expires": e.expires.to_string(), "expired": expired(&e.expires, now) })
+            })
+            .collect();
+        let text = serde_json::to_string_pretty(&rows).map_err(|e| Error::Output(e.into()))?;
+        ctx.printer.out(&format!("{text}\n"));
+        return Ok(exit::OK);
+    }
+    if file.exceptions.is_empty() {
+        ctx.printer.status("no exceptions recorded");
+        return Ok(exit::OK);
+    }
+    let w = file.exceptions.iter().map(|e| e.rule.len()).max().unwrap_or(4).max(4);
+    let mut out = format!("{:w$}  {:10}  {:8}  {:24}  REASON\n", "RULE", "EXPIRES", "STATE", "OWNER");
+    for e in &file.exceptions {
+        let state = if expired(&e.expires, now) { "expired" } else { "valid" };
+        let _ = writeln!(out, "{:w$}  {:10}  {state:8}  {:24}  {}", e.rule, e.expires.to_string(), e.owner, e.reason);
+    }
+    ctx.printer.out(&out);
+    Ok(exit::OK)
+}
