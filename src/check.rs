@@ -173,7 +173,7 @@ fn enforced_drift(
         let rendered = render::render(tv, &render::context(tv, catalog, &resolved.values))?;
         let repo = ProjectRepo::open(root)?.ok();
         let ours = WorkTree { root, repo: repo.as_ref() };
-        let enforced = globs(&tv.manifest.files.enforced);
+        let enforced = crate::manifest::globset(&tv.manifest.files.enforced);
         let tracked = repo.as_ref().map(ProjectRepo::tracked_paths).unwrap_or_default();
         for d in drift::compute(&rendered, &tv.manifest.files.seed, &ours, &tracked)? {
             if !enforced.is_match(&d.path) {
@@ -197,16 +197,6 @@ fn enforced_drift(
         }
     }
     Ok(())
-}
-
-fn globs(patterns: &[String]) -> globset::GlobSet {
-    let mut b = globset::GlobSetBuilder::new();
-    for p in patterns {
-        if let Ok(g) = globset::Glob::new(p) {
-            b.add(g);
-        }
-    }
-    b.build().unwrap_or_else(|_| globset::GlobSet::empty())
 }
 
 /// Whether a Markdown heading (any level) exists with some text before the next heading of the

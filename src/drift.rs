@@ -3,7 +3,6 @@
 
 use std::collections::BTreeSet;
 
-use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Serialize;
 
 use crate::plan::Ours;
@@ -47,16 +46,6 @@ pub struct Drift {
     pub actual: Option<RenderedFile>,
 }
 
-fn globs(patterns: &[String]) -> GlobSet {
-    let mut b = GlobSetBuilder::new();
-    for p in patterns {
-        if let Ok(g) = Glob::new(p) {
-            b.add(g);
-        }
-    }
-    b.build().unwrap_or_else(|_| GlobSet::empty())
-}
-
 /// Compares `rendered` with the project. Seed files are the team's and never drift.
 /// `tracked` lists the project's tracked files, to find files added beside the template's.
 pub fn compute(
@@ -65,7 +54,7 @@ pub fn compute(
     ours: &dyn Ours,
     tracked: &[String],
 ) -> crate::error::Result<Vec<Drift>> {
-    let seed = globs(seed);
+    let seed = crate::manifest::globset(seed);
     let mut out = Vec::new();
     let mut owned_dirs = BTreeSet::new();
     for (path, expected) in &rendered.files {

@@ -10,8 +10,7 @@ pub struct GitError {
     pub op: &'static str,
     /// The repository or path.
     pub path: PathBuf,
-    /// libgit2's error.
-    #[source]
+    /// libgit2's error (its message is already in ours, so it is not a `source`).
     pub source: git2::Error,
 }
 
@@ -47,18 +46,27 @@ pub fn enclosing_work_tree(path: &Path) -> Option<PathBuf> {
     repo.workdir().map(Path::to_path_buf)
 }
 
-/// The commit author: git's environment variables, then git config, then a pave identity.
-fn signature(repo: &git2::Repository) -> Result<git2::Signature<'static>, git2::Error> {
-    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-    if let (Some(name), Some(email)) = (env("GIT_AUTHOR_NAME"), env("GIT_AUTHOR_EMAIL")) {
-        return git2::Signature::now(&name, &email);
-    }
-    repo.signature().or_else(|_| git2::Signature::now("pave", "pave@localhost"))
+/// An identity as git picks it: `GIT_{AUTHOR,COMMITTER}_{NAME,EMAIL}` over git config
+/// (`user.name`, `user.email`), then a pave identity so a fresh machine can still commit.
+fn identity(repo: &git2::Repository, role: &str) -> Result<git2::Signature<'static>, git2::Error> {
+    let env = |k: String| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let config = repo.config().ok();
+    let from_config = |k: &str| config.as_ref().and_then(|c| c.get_string(k).ok());
+    let name = env(format!("GIT_{role}_NAME")).or_else(|| from_config("user.name")).unwrap_or_else(|| "pave".into());
+    let email = env(format!("GIT_{role}_EMAIL"))
+        .or_else(|| from_config("user.email"))
+        .unwrap_or_else(|| "pave@localhost".into());
+    git2::Signature::now(&name, &email)
 }
 
-/// `git init` at `dir` (branch from `init.defaultBranch`, else `main`), stages every file and
-/// makes the first commit. Returns the commit id.
-pub fn init_and_commit(dir: &Path, message: &str) -> Result<String, GitError> {
+/// The author and committer of a commit pave makes.
+fn signatures(repo: &git2::Repository) -> Result<(git2::Signature<'static>, git2::Signature<'static>), git2::Error> {
+    Ok((identity(repo, "AUTHOR")?, identity(repo, "COMMITTER")?))
+}
+
+/// `git init` at `dir` (branch from `init.defaultBranch`, else `main`), stages the files pave
+/// wrote (never others that were already there) and makes the first commit. Returns its id.
+pub fn init_and_commit(dir: &Path, message: &str, paths: &[&str]) -> Result<String, GitError> {
     let branch = git2::Config::open_default()
         .ok()
         .and_then(|c| c.get_string("init.defaultBranch").ok())
@@ -67,12 +75,18 @@ pub fn init_and_commit(dir: &Path, message: &str) -> Result<String, GitError> {
     opts.initial_head(&branch);
     let repo = ctx("initialise a repository", dir, git2::Repository::init_opts(dir, &opts))?;
     let mut index = ctx("stage the files", dir, repo.index())?;
-    ctx("stage the files", dir, index.add_all(["*"], git2::IndexAddOption::DEFAULT, None))?;
+    for path in paths {
+        // Files the template's own .gitignore ignores stay out, as `git add` would leave them.
+        if repo.is_path_ignored(Path::new(path)).unwrap_or(false) {
+            continue;
+        }
+        ctx("stage the files", dir, index.add_path(Path::new(path)))?;
+    }
     ctx("stage the files", dir, index.write())?;
     let tree_id = ctx("write the tree", dir, index.write_tree())?;
     let tree = ctx("write the tree", dir, repo.find_tree(tree_id))?;
-    let sig = ctx("make the commit (author identity)", dir, signature(&repo))?;
-    let id = ctx("make the first commit", dir, repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &[]))?;
+    let (author, committer) = ctx("make the commit (author identity)", dir, signatures(&repo))?;
+    let id = ctx("make the first commit", dir, repo.commit(Some("HEAD"), &author, &committer, message, &tree, &[]))?;
     Ok(id.to_string())
 }
 
@@ -273,10 +287,13 @@ impl ProjectRepo {
             self.repo.branch(name, p, false).map_err(|e| self.err("create the branch", e))?;
             self.repo.set_head(&format!("refs/heads/{name}")).map_err(|e| self.err("switch to the branch", e))?;
         }
-        let sig = signature(&self.repo).map_err(|e| self.err("make the commit (author identity)", e))?;
+        let (author, committer) =
+            signatures(&self.repo).map_err(|e| self.err("make the commit (author identity)", e))?;
         let parents: Vec<&git2::Commit> = parent.iter().collect();
-        let id =
-            self.repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents).map_err(|e| self.err("commit", e))?;
+        let id = self
+            .repo
+            .commit(Some("HEAD"), &author, &committer, message, &tree, &parents)
+            .map_err(|e| self.err("commit", e))?;
         Ok(id.to_string())
     }
 }
@@ -410,9 +427,13 @@ impl ProjectRepo {
         }
         let tree_id = index.write_tree_to(&self.repo).map_err(|e| self.err("write the tree", e))?;
         let tree = self.repo.find_tree(tree_id).map_err(|e| self.err("write the tree", e))?;
-        let sig = signature(&self.repo).map_err(|e| self.err("make the commit (author identity)", e))?;
+        let (author, committer) =
+            signatures(&self.repo).map_err(|e| self.err("make the commit (author identity)", e))?;
         let message = format!("{message}\n\n{PAVE_TRAILER}\n");
-        let id = self.repo.commit(None, &sig, &sig, &message, &tree, &[&parent]).map_err(|e| self.err("commit", e))?;
+        let id = self
+            .repo
+            .commit(None, &author, &committer, &message, &tree, &[&parent])
+            .map_err(|e| self.err("commit", e))?;
         let refname = format!("refs/heads/{name}");
         let write = match self.repo.find_reference(&refname) {
             Err(_) => {

@@ -202,7 +202,10 @@ impl Manifest {
             earlier.push(name);
         }
         for glob in self.files.exclude.iter().chain(&self.files.seed).chain(&self.files.enforced) {
-            globset::Glob::new(glob).map_err(|e| err("[files]", format!("invalid glob `{glob}`: {e}")))?;
+            globset::GlobBuilder::new(glob)
+                .literal_separator(true)
+                .build()
+                .map_err(|e| err("[files]", format!("invalid glob `{glob}`: {e}")))?;
         }
         for m in &self.migrations {
             if &m.version != version {
@@ -222,6 +225,18 @@ impl Manifest {
     pub fn recorded_questions(&self) -> impl Iterator<Item = (&String, &Question)> {
         self.questions.iter().filter(|(_, q)| !q.secret)
     }
+}
+
+/// Compiles `[files]` patterns with gitignore-like semantics: `*` stays within one path
+/// component, `**` crosses directories. Patterns were validated with the manifest.
+pub fn globset(patterns: &[String]) -> globset::GlobSet {
+    let mut b = globset::GlobSetBuilder::new();
+    for p in patterns {
+        if let Ok(g) = globset::GlobBuilder::new(p).literal_separator(true).build() {
+            b.add(g);
+        }
+    }
+    b.build().unwrap_or_else(|_| globset::GlobSet::empty())
 }
 
 fn is_identifier(name: &str) -> bool {

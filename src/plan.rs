@@ -4,8 +4,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use globset::{Glob, GlobSet, GlobSetBuilder};
-
 use crate::merge;
 use crate::render::{RenderedFile, RenderedTree};
 
@@ -163,19 +161,9 @@ pub struct PlanInput<'a> {
     pub style: ConflictStyle,
 }
 
-fn globs(patterns: &[String]) -> GlobSet {
-    let mut b = GlobSetBuilder::new();
-    for p in patterns {
-        if let Ok(g) = Glob::new(p) {
-            b.add(g);
-        }
-    }
-    b.build().unwrap_or_else(|_| GlobSet::empty())
-}
-
 /// Builds the plan.
 pub fn plan(input: &PlanInput<'_>, ours: &dyn Ours) -> crate::error::Result<UpgradePlan> {
-    let seed = globs(input.seed);
+    let seed = crate::manifest::globset(input.seed);
     let reverse: BTreeMap<&str, &str> = input.renames.iter().map(|(o, n)| (n.as_str(), o.as_str())).collect();
     let paths: BTreeSet<&String> = input.base.files.keys().chain(input.theirs.files.keys()).collect();
     let mut out = UpgradePlan::default();

@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use globset::{Glob, GlobSet, GlobSetBuilder};
 use heck::{ToKebabCase, ToPascalCase, ToShoutySnakeCase, ToSnakeCase};
 
 use crate::answers::Answers;
@@ -156,7 +155,7 @@ fn engine() -> tera::Tera {
 
 /// Renders a template version with a context into memory.
 pub fn render(tv: &TemplateVersion, ctx: &tera::Context) -> Result<RenderedTree, RenderError> {
-    let excludes = globs(&tv.manifest.files.exclude);
+    let excludes = crate::manifest::globset(&tv.manifest.files.exclude);
     let mut tera = engine();
     let sources: Vec<_> = tv.files.iter().filter(|f| !excludes.is_match(&f.path)).collect();
     let mut texts = Vec::new();
@@ -199,17 +198,6 @@ pub fn render(tv: &TemplateVersion, ctx: &tera::Context) -> Result<RenderedTree,
 /// The `.tera` suffix is case-sensitive on purpose: `X.TERA` is copied as it is.
 fn is_tera(path: &str) -> bool {
     path.strip_suffix(".tera").is_some()
-}
-
-fn globs(patterns: &[String]) -> GlobSet {
-    let mut b = GlobSetBuilder::new();
-    for p in patterns {
-        // Validated with the manifest; an invalid glob cannot reach here.
-        if let Ok(g) = Glob::new(p) {
-            b.add(g);
-        }
-    }
-    b.build().unwrap_or_else(|_| GlobSet::empty())
 }
 
 /// Renders each component of a template path; `None` when a component renders empty (the file

@@ -30,6 +30,24 @@ pub fn check_destination(dest: &Path, force: bool) -> Result<()> {
     }
 }
 
+/// The existing path that stops `rel` from being written: a file where a parent directory goes,
+/// or a directory where the file goes.
+fn in_the_way(dest: &Path, rel: &str) -> Result<Option<String>> {
+    let parts: Vec<&str> = rel.split('/').collect();
+    for i in 1..=parts.len() {
+        let sub = parts[..i].join("/");
+        let kind = fs::entry_kind(&dest.join(&sub))?;
+        let last = i == parts.len();
+        match kind {
+            None => return Ok(None),
+            Some(EntryKind::Dir) if last => return Ok(Some(sub)),
+            Some(EntryKind::File | EntryKind::Other) if !last => return Ok(Some(sub)),
+            _ => {}
+        }
+    }
+    Ok(None)
+}
+
 /// Writes `tree` into `dest` (see [`check_destination`]).
 pub fn create(dest: &Path, tree: &RenderedTree, force: bool) -> Result<()> {
     check_destination(dest, force)?;
@@ -54,13 +72,24 @@ pub fn create(dest: &Path, tree: &RenderedTree, force: bool) -> Result<()> {
         return Ok(fs::rename(&root, dest)?);
     }
     // An existing directory (maybe the current one) is kept; files are moved in one by one,
-    // never through a link that is already there.
+    // never through a link that is already there. Everything in the way is found first, so a
+    // refusal leaves the destination exactly as it was.
     for rel in tree.files.keys() {
         if let Err(link) = fs::check_no_symlink_on_path(dest, rel) {
             return Err(Error::Destination {
                 path: dest.to_path_buf(),
                 reason: format!("has a symbolic link at `{}`; pave never writes through links", link.display()),
                 hint: Some("remove the link or choose another destination".into()),
+            });
+        }
+        if let Some(blocker) = in_the_way(dest, rel)? {
+            return Err(Error::Destination {
+                path: dest.to_path_buf(),
+                reason: format!(
+                    "has `{blocker}` where the template puts {}",
+                    if blocker == *rel { "a file" } else { "a directory" }
+                ),
+                hint: Some("move it aside, or choose another destination".into()),
             });
         }
     }

@@ -59,6 +59,9 @@ struct QuestionView<'a> {
     when: Option<&'a str>,
     secret: bool,
     required: bool,
+    min: Option<i64>,
+    max: Option<i64>,
+    example: Option<&'a str>,
 }
 
 #[derive(serde::Serialize)]
@@ -66,13 +69,22 @@ struct ShowView<'a> {
     #[serde(flatten)]
     entry: &'a Entry,
     version: String,
+    /// The shown version's own description (template.toml `[template] description`).
+    description: Option<&'a str>,
     questions: Vec<QuestionView<'a>>,
 }
 
 fn show(ctx: &Context, catalog: &Catalog, args: &CatalogShowArgs) -> Result<i32> {
     let (name, requested) = split_spec(&args.template);
     let entry = catalog.entry(name)?;
-    let version = entry.pick(requested, false).or_else(|e| entry.versions.last().cloned().ok_or(e))?;
+    // An exact version must exist; otherwise the newest released, or the newest at all.
+    let version = match requested {
+        Some(_) => Some(entry.pick(requested, false)?),
+        None => entry.pick(None, false).ok().or_else(|| entry.versions.last().cloned()),
+    };
+    let Some(version) = version else {
+        return show_without_versions(ctx, entry, args.json);
+    };
     let tv = catalog.version(entry, &version)?;
     let questions: Vec<QuestionView> = tv
         .manifest
@@ -88,10 +100,14 @@ fn show(ctx: &Context, catalog: &Catalog, args: &CatalogShowArgs) -> Result<i32>
             when: q.when.as_deref(),
             secret: q.secret,
             required: q.default.is_none() && q.when.is_none(),
+            min: q.min,
+            max: q.max,
+            example: q.example.as_deref(),
         })
         .collect();
     if args.json {
-        ctx.printer.out(&json(&ShowView { entry, version: version.to_string(), questions })?);
+        let description = tv.manifest.template.description.as_deref();
+        ctx.printer.out(&json(&ShowView { entry, version: version.to_string(), description, questions })?);
         return Ok(exit::OK);
     }
     let mut out = String::new();
@@ -105,6 +121,9 @@ fn show(ctx: &Context, catalog: &Catalog, args: &CatalogShowArgs) -> Result<i32>
         .map(|v| if Some(v) == entry.latest.as_ref() { format!("{v} (latest)") } else { v.to_string() })
         .collect();
     let _ = writeln!(out, "  versions     {}", versions.join(", "));
+    if let Some(d) = &tv.manifest.template.description {
+        let _ = writeln!(out, "  {version:12} {d}");
+    }
     let _ = writeln!(out, "\nQuestions of {version}:");
     let w = questions.iter().map(|q| q.name.len()).max().unwrap_or(0);
     for (n, q) in &tv.manifest.questions {
@@ -122,8 +141,23 @@ fn show(ctx: &Context, catalog: &Catalog, args: &CatalogShowArgs) -> Result<i32>
         if let Some(when) = &q.when {
             let _ = write!(detail, ", asked when {when}");
         }
+        match (q.min, q.max) {
+            (Some(lo), Some(hi)) => {
+                let _ = write!(detail, ", {lo} to {hi}");
+            }
+            (Some(lo), None) => {
+                let _ = write!(detail, ", at least {lo}");
+            }
+            (None, Some(hi)) => {
+                let _ = write!(detail, ", at most {hi}");
+            }
+            (None, None) => {}
+        }
         if q.secret {
             detail.push_str(", secret");
+        }
+        if let Some(ex) = &q.example {
+            let _ = write!(detail, ", e.g. {ex}");
         }
         if matches!(q.kind, QuestionType::String)
             && let Some(v) = &q.validate
@@ -132,6 +166,23 @@ fn show(ctx: &Context, catalog: &Catalog, args: &CatalogShowArgs) -> Result<i32>
         }
         let _ = writeln!(out, "  {n:w$}  {}  ({detail})", q.prompt(n));
     }
+    let _ = writeln!(out, "\nSupport:");
+    support_lines(&mut out, &entry.support);
+    ctx.printer.out(&out);
+    Ok(exit::OK)
+}
+
+/// A template with no version on disk (a retired one kept only in the retirement list).
+fn show_without_versions(ctx: &Context, entry: &Entry, json_out: bool) -> Result<i32> {
+    if json_out {
+        ctx.printer.out(&json(&ShowView { entry, version: String::new(), description: None, questions: Vec::new() })?);
+        return Ok(exit::OK);
+    }
+    let mut out = String::new();
+    let _ = writeln!(out, "{} — {}", entry.name, entry.description);
+    let _ = writeln!(out, "  maturity     {}", maturity_line(entry));
+    let _ = writeln!(out, "  owner        {}", entry.owner);
+    let _ = writeln!(out, "  versions     none on disk");
     let _ = writeln!(out, "\nSupport:");
     support_lines(&mut out, &entry.support);
     ctx.printer.out(&out);

@@ -65,14 +65,17 @@ pub fn run(ctx: &Context, args: &NewArgs) -> Result<i32> {
         return Ok(exit::OK);
     }
 
+    // Looked up before writing: DEST may itself be the root of an existing repository.
+    let outer = if args.no_git { None } else { git::enclosing_work_tree(&dest) };
     write::create(&dest, &tree, args.force)?;
     let commit = if args.no_git {
         None
-    } else if let Some(outer) = git::enclosing_work_tree(&dest).filter(|w| !is_same(w, &dest)) {
+    } else if let Some(outer) = outer {
+        let place = if is_same(&outer, &dest) { "is already a git work tree" } else { "is inside the git work tree" };
+        let shown = if is_same(&outer, &dest) { String::new() } else { format!(" {}", outer.display()) };
         ctx.printer.status(&format!(
-            "{} is inside the git work tree {}: no nested repository was created and nothing was committed.",
+            "{} {place}{shown}: no nested repository was created and nothing was committed.",
             dest.display(),
-            outer.display()
         ));
         None
     } else {
@@ -82,7 +85,8 @@ pub fn run(ctx: &Context, args: &NewArgs) -> Result<i32> {
             entry.name,
             env!("CARGO_PKG_VERSION")
         );
-        Some(git::init_and_commit(&dest, &message)?)
+        let paths: Vec<&str> = tree.files.keys().map(String::as_str).collect();
+        Some(git::init_and_commit(&dest, &message, &paths)?)
     };
 
     print_created(ctx, &dest, entry, &version, count, commit.as_deref());

@@ -121,12 +121,13 @@ fn catalog_show_prints_versions_questions_and_support() {
       owner        platform-team
       kind         service
       versions     1.0.0, 1.1.0 (latest), 2.0.0-rc.1
+      1.1.0        A small service
 
     Questions of 1.1.0:
       service_name     Service name (lowercase letters, digits, dashes)  (string, required, must match ^[a-z][a-z0-9-]{1,38}[a-z0-9]$)
       team             Owning team  (string, required)
       tier             Tier  (choice [tier-1|tier-2|tier-3], default "tier-2")
-      replicas         Replicas  (int, default 2)
+      replicas         Replicas  (int, default 2, 1 to 10)
       database         Needs a database  (bool, default false)
       database_engine  database_engine  (choice [postgres|mysql], default "postgres", asked when database)
       image            image  (string, default "ghcr.io/example/{{ service_name }}")
