@@ -64,6 +64,8 @@ pub enum AnswerError {
         key: String,
         /// Where it came from (`-d`, a data file).
         origin: String,
+        /// The template asked for.
+        template: String,
         /// Near names.
         suggestions: Vec<String>,
     },
@@ -88,13 +90,13 @@ impl AnswerError {
     pub fn hint(&self) -> Option<String> {
         match self {
             Self::Invalid { question, example: Some(ex), .. } => Some(format!("for example -d {question}={ex}")),
-            Self::Missing { question, .. } => {
-                Some(format!("pass -d {question}=VALUE, put it in --data-file, or run on a terminal to be asked"))
-            }
+            Self::Missing { question, .. } => Some(format!(
+                "pass -d {question}=VALUE or put it in --data-file (prompts are off: no terminal, or --no-input)"
+            )),
             Self::Unknown { suggestions, .. } if !suggestions.is_empty() => {
                 Some(format!("did you mean `{}`?", suggestions.join("` or `")))
             }
-            Self::Unknown { .. } => Some("see the questions with `pave catalog show TEMPLATE`".into()),
+            Self::Unknown { template, .. } => Some(format!("see the questions with `pave catalog show {template}`")),
             _ => None,
         }
     }
@@ -258,12 +260,13 @@ impl Given {
 
     /// Unknown keys given with `-d` are errors (a typo would silently lose an answer); unknown
     /// keys of a data file are returned for a warning, since one file may serve many templates.
-    pub fn check_keys(&self, manifest: &Manifest) -> Result<Vec<String>, AnswerError> {
+    pub fn check_keys(&self, manifest: &Manifest, template: &str) -> Result<Vec<String>, AnswerError> {
         for (key, _) in &self.cli {
             if !manifest.questions.contains_key(key) {
                 return Err(AnswerError::Unknown {
                     key: key.clone(),
                     origin: "-d".into(),
+                    template: template.into(),
                     suggestions: near(key, manifest.questions.keys()),
                 });
             }
@@ -306,6 +309,8 @@ pub struct Resolved {
     pub asked: Answers,
     /// Every question's value for rendering: skipped ones take their default or empty value.
     pub values: Answers,
+    /// Questions answered with `-d` but not asked (their `when` was false): the answer is unused.
+    pub ignored: Vec<String>,
 }
 
 impl Resolved {
@@ -320,18 +325,31 @@ impl Resolved {
 }
 
 /// Goes through the questions in order: `when` decides whether each is asked, a given answer
-/// wins, otherwise the prompter decides (a prompt, or the default).
-pub fn resolve(manifest: &Manifest, given: &Given, prompter: &mut dyn Prompter) -> crate::error::Result<Resolved> {
+/// wins, otherwise the prompter decides (a prompt, or the default). `meta` holds `template`,
+/// `catalog` and `pave`, which defaults and `when` may read besides earlier answers.
+pub fn resolve(
+    manifest: &Manifest,
+    given: &Given,
+    prompter: &mut dyn Prompter,
+    meta: &tera::Context,
+) -> crate::error::Result<Resolved> {
+    let tera = crate::engine::engine();
     let mut out = Resolved::default();
     for (name, q) in &manifest.questions {
-        let ctx = tera::Context::from_serialize(&out.values).map_err(|e| AnswerError::Expression {
-            question: name.clone(),
-            message: crate::render::tera_message(&e),
-        })?;
-        let default = default_value(name, q, &ctx)?;
+        let mut ctx = meta.clone();
+        for (k, v) in &out.values {
+            ctx.insert(k.clone(), v);
+        }
+        let default = default_value(&tera, name, q, &ctx)?;
         if let Some(when) = &q.when
-            && !eval_when(name, when, &ctx)?
+            && !eval_when(&tera, name, when, &ctx)?
         {
+            // An answer given on the command line for a question that is not asked is still
+            // checked, and reported, so a typo or a wrong assumption does not pass silently.
+            if let Some((_, raw)) = given.cli.iter().rev().find(|(k, _)| k == name) {
+                parse_text(name, q, raw)?;
+                out.ignored.push(name.clone());
+            }
             out.values.insert(name.clone(), default.unwrap_or_else(|| empty_value(q)));
             continue;
         }
@@ -347,27 +365,31 @@ pub fn resolve(manifest: &Manifest, given: &Given, prompter: &mut dyn Prompter) 
 }
 
 /// Evaluates a `when` expression over earlier answers.
-pub fn eval_when(name: &str, when: &str, ctx: &tera::Context) -> Result<bool, AnswerError> {
+pub fn eval_when(tera: &tera::Tera, name: &str, when: &str, ctx: &tera::Context) -> Result<bool, AnswerError> {
     let source = format!("{{% if {when} %}}true{{% endif %}}");
-    let out = tera::Tera::default().render_str(&source, ctx, false).map_err(|e| AnswerError::Expression {
+    let out = tera.render_str(&source, ctx, false).map_err(|e| AnswerError::Expression {
         question: name.into(),
-        message: format!("`when = \"{when}\"` failed: {}", crate::render::tera_message(&e)),
+        message: format!("`when = \"{when}\"` failed: {}", crate::engine::tera_message(&e)),
     })?;
     Ok(out == "true")
 }
 
 /// The default of a question with its Tera expressions rendered over earlier answers.
-pub fn default_value(name: &str, q: &Question, ctx: &tera::Context) -> Result<Option<Answer>, AnswerError> {
+pub fn default_value(
+    tera: &tera::Tera,
+    name: &str,
+    q: &Question,
+    ctx: &tera::Context,
+) -> Result<Option<Answer>, AnswerError> {
     let Some(default) = &q.default else {
         return Ok(None);
     };
     let answer = match default {
         toml::Value::String(template) => {
-            let rendered =
-                tera::Tera::default().render_str(template, ctx, false).map_err(|e| AnswerError::Expression {
-                    question: name.into(),
-                    message: format!("default failed: {}", crate::render::tera_message(&e)),
-                })?;
+            let rendered = tera.render_str(template, ctx, false).map_err(|e| AnswerError::Expression {
+                question: name.into(),
+                message: format!("default failed: {}", crate::engine::tera_message(&e)),
+            })?;
             return parse_text(name, q, &rendered).map(Some).map_err(|e| match e {
                 AnswerError::Invalid { rule, value, .. } => AnswerError::Expression {
                     question: name.into(),
@@ -393,18 +415,40 @@ pub fn default_value(name: &str, q: &Question, ctx: &tera::Context) -> Result<Op
     Ok(Some(answer))
 }
 
+/// `FILE:LINE:COL: message` from serde-saphyr's multi-line report (`error: line L column C: ...`).
+fn yaml_error(file: &str, report: &str) -> String {
+    let first = report.lines().next().unwrap_or(report).trim_start_matches("error: ");
+    let located = first.strip_prefix("line ").and_then(|rest| {
+        let (line, rest) = rest.split_once(" column ")?;
+        let (col, msg) = rest.split_once(": ")?;
+        Some(format!("{file}:{line}:{col}: {msg}"))
+    });
+    located.unwrap_or_else(|| format!("{file}: {first}"))
+}
+
 /// Reads `--data-file` (TOML, YAML or JSON, by extension; JSON when unknown).
 pub fn load_data_file(path: &std::path::Path) -> crate::error::Result<IndexMap<String, serde_json::Value>> {
-    let text = crate::fs::read_to_string(path)?;
     let shown = path.display().to_string();
+    let text = crate::fs::read_to_string(path).map_err(|e| AnswerError::DataFile(format!("--data-file: {e}")))?;
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
     let map: IndexMap<String, serde_json::Value> = match ext.as_str() {
         "toml" => toml::from_str(&text).map_err(|e| {
             AnswerError::DataFile(crate::diagnostic::SourceError::from_toml(&shown, &text, &e).to_string())
         })?,
-        "yaml" | "yml" => serde_saphyr::from_str(&text).map_err(|e| AnswerError::DataFile(format!("{shown}: {e}")))?,
-        _ => serde_json::from_str(&text)
-            .map_err(|e| AnswerError::DataFile(format!("{shown}:{}:{}: {e}", e.line(), e.column())))?,
+        "yaml" | "yml" => {
+            serde_saphyr::from_str(&text).map_err(|e| AnswerError::DataFile(yaml_error(&shown, &e.to_string())))?
+        }
+        "json" => serde_json::from_str(&text).map_err(|e| {
+            let msg = e.to_string();
+            let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+            AnswerError::DataFile(format!("{shown}:{}:{}: {msg}", e.line(), e.column()))
+        })?,
+        _ => {
+            return Err(AnswerError::DataFile(format!(
+                "{shown}: unknown answers file type: name it .toml, .yaml, .yml or .json"
+            ))
+            .into());
+        }
     };
     Ok(map)
 }
@@ -450,7 +494,7 @@ default = ""
     fn defaults_render_over_earlier_answers_and_when_skips() {
         let m = manifest(M);
         let given = Given::from_pairs(&["service_name=payments".into()]).unwrap_or_default();
-        let r = resolve(&m, &given, &mut NoPrompt).unwrap_or_else(|e| panic!("{e}"));
+        let r = resolve(&m, &given, &mut NoPrompt, &tera::Context::new()).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(r.asked.get("image"), Some(&Answer::Str("ghcr.io/example/payments".into())));
         assert!(!r.asked.contains_key("engine"), "skipped by when");
         assert_eq!(r.values.get("engine"), Some(&Answer::Str("postgres".into())));
@@ -460,7 +504,7 @@ default = ""
     #[test]
     fn missing_required_answer_names_the_question() {
         let m = manifest(M);
-        let e = resolve(&m, &Given::default(), &mut NoPrompt).unwrap_err();
+        let e = resolve(&m, &Given::default(), &mut NoPrompt, &tera::Context::new()).unwrap_err();
         assert!(e.to_string().starts_with("missing answer for `service_name`"), "{e}");
     }
 
@@ -491,7 +535,7 @@ default = ""
     fn unknown_cli_key_suggests() {
         let m = manifest(M);
         let given = Given::from_pairs(&["service_nme=x".into()]).unwrap_or_default();
-        let e = given.check_keys(&m).unwrap_err();
+        let e = given.check_keys(&m, "svc").unwrap_err();
         assert_eq!(e.hint().as_deref(), Some("did you mean `service_name`?"));
     }
 }

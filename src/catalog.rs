@@ -285,6 +285,14 @@ impl Catalog {
         let mut entries = Vec::new();
         for e in parsed.template {
             let needle = format!("name = \"{}\"", e.name);
+            let valid_name = e.name.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+                && e.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.'));
+            if !valid_name {
+                return Err(invalid(
+                    &needle,
+                    format!("template name `{}` must be lowercase letters, digits, `-`, `_` or `.`", e.name),
+                ));
+            }
             if entries.iter().any(|x: &Entry| x.name == e.name) {
                 return Err(invalid(&needle, format!("template `{}` is listed twice", e.name)));
             }

@@ -169,7 +169,7 @@ fn enforced_drift(
     let (entry, recorded) = (&tv.entry, &file.template);
     if !tv.manifest.files.enforced.is_empty() {
         let given = Given { data: file.answer_values(), secrets_empty: true, ..Given::default() };
-        let resolved = answers::resolve(&tv.manifest, &given, &mut NoPrompt)?;
+        let resolved = answers::resolve(&tv.manifest, &given, &mut NoPrompt, &render::meta(tv, catalog))?;
         let rendered = render::render(tv, &render::context(tv, catalog, &resolved.values))?;
         let repo = ProjectRepo::open(root)?.ok();
         let ours = WorkTree { root, repo: repo.as_ref() };

@@ -10,6 +10,7 @@ pub mod commands;
 pub mod diagnostic;
 pub mod diff;
 pub mod drift;
+pub mod engine;
 pub mod error;
 pub mod fleet;
 pub mod fleet_html;

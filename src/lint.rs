@@ -105,9 +105,13 @@ pub fn lint_catalog(catalog: &Catalog, lock: &BTreeMap<String, String>) -> LintR
                     continue;
                 }
             };
-            if let Err(message) = render_sample(catalog, &tv) {
-                report.problems.push(Problem { subject: subject.clone(), message });
-            }
+            let renders = match render_sample(catalog, &tv) {
+                Ok(()) => true,
+                Err(message) => {
+                    report.problems.push(Problem { subject: subject.clone(), message });
+                    false
+                }
+            };
             if !version.pre.is_empty() {
                 continue; // pre-releases may still change
             }
@@ -124,6 +128,9 @@ pub fn lint_catalog(catalog: &Catalog, lock: &BTreeMap<String, String>) -> LintR
                     message: "this released version changed since it was locked: revert it and release the change as a new version".into(),
                 }),
                 Some(_) => {}
+                // A version is locked only once it passes: fixing a lint error must not
+                // count as changing a released version.
+                None if !renders => continue,
                 None => report.newly_locked.push(subject.clone()),
             }
             new_lock.insert(subject, d);
@@ -166,7 +173,8 @@ fn render_sample(catalog: &Catalog, tv: &TemplateVersion) -> Result<(), String> 
             }
         }
     }
-    let resolved = answers::resolve(&tv.manifest, &given, &mut NoPrompt).map_err(|e| e.to_string())?;
+    let resolved =
+        answers::resolve(&tv.manifest, &given, &mut NoPrompt, &render::meta(tv, catalog)).map_err(|e| e.to_string())?;
     let ctx = render::context(tv, catalog, &resolved.values);
     render::render(tv, &ctx).map(|_| ()).map_err(|e| e.to_string())
 }

@@ -187,8 +187,8 @@ impl Manifest {
                 ));
             }
         }
-        let tera = tera::Tera::default();
-        let mut earlier: Vec<&str> = Vec::new();
+        let tera = crate::engine::engine();
+        let mut earlier: Vec<String> = Vec::new();
         for (name, q) in &mut self.questions {
             let header = format!("[questions.{name}]");
             let bad = |msg: String| err(&header, format!("question `{name}`: {msg}"));
@@ -198,8 +198,8 @@ impl Manifest {
             if RESERVED.contains(&name.as_str()) {
                 return Err(bad(format!("`{name}` is reserved for the rendering context; choose another name")));
             }
-            validate_question(name, q, &tera).map_err(bad)?;
-            earlier.push(name);
+            validate_question(name, q, &tera, &earlier).map_err(bad)?;
+            earlier.push(name.clone());
         }
         for glob in self.files.exclude.iter().chain(&self.files.seed).chain(&self.files.enforced) {
             globset::GlobBuilder::new(glob)
@@ -245,7 +245,7 @@ fn is_identifier(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
-fn validate_question(name: &str, q: &mut Question, tera: &tera::Tera) -> Result<(), String> {
+fn validate_question(name: &str, q: &mut Question, tera: &tera::Tera, earlier: &[String]) -> Result<(), String> {
     use QuestionType as T;
     let has_choices = matches!(q.kind, T::Choice | T::Multichoice);
     if has_choices && q.choices.is_empty() {
@@ -269,17 +269,29 @@ fn validate_question(name: &str, q: &mut Question, tera: &tera::Tera) -> Result<
         q.validate_re = Some(compiled);
     }
     if let Some(when) = &q.when {
-        check_tera(tera, &format!("{{% if {when} %}}{{% endif %}}"))
+        let vars = check_tera(tera, &format!("{{% if {when} %}}{{% endif %}}"))
             .map_err(|e| format!("`when` does not parse: {e}"))?;
+        check_references("when", &vars, earlier)?;
     }
     let Some(default) = &q.default else {
         return Ok(());
     };
     // A string default is a Tera template for any type; it is checked again once rendered.
     if let toml::Value::String(s) = default {
-        check_tera(tera, s).map_err(|e| format!("`default` does not parse as Tera: {e}"))?;
-        if q.kind == T::Choice && !s.contains("{{") && !s.contains("{%") && !q.choices.contains(s) {
-            return Err(format!("default `{s}` is not one of the choices {:?}", q.choices));
+        let vars = check_tera(tera, s).map_err(|e| format!("`default` does not parse as Tera: {e}"))?;
+        check_references("default", &vars, earlier)?;
+        let literal = !s.contains("{{") && !s.contains("{%");
+        let fits = match q.kind {
+            T::Choice => q.choices.contains(s),
+            T::Bool => matches!(s.to_ascii_lowercase().as_str(), "true" | "false" | "yes" | "no"),
+            T::Int => s.trim().parse::<i64>().is_ok(),
+            T::String | T::Multichoice => true,
+        };
+        if literal && !fits {
+            return Err(match q.kind {
+                T::Choice => format!("default `{s}` is not one of the choices {:?}", q.choices),
+                kind => format!("default \"{s}\" is not a valid {} value", kind.name()),
+            });
         }
         return Ok(());
     }
@@ -303,14 +315,33 @@ fn validate_question(name: &str, q: &mut Question, tera: &tera::Tera) -> Result<
             }
             Ok(())
         }
-        (kind, v) => Err(format!("default {v} does not fit a {} question", kind.name())),
+        (kind, v) => Err(format!("default {v} is not a valid {} value", kind.name())),
     }
     .map_err(|e: String| format!("{e} (in `{name}`)"))
 }
 
-fn check_tera(tera: &tera::Tera, source: &str) -> Result<(), String> {
+/// Parses a Tera expression or template and returns the top-level variables it reads.
+fn check_tera(tera: &tera::Tera, source: &str) -> Result<Vec<String>, String> {
     let mut t = tera.clone();
-    t.add_raw_template("expression", source).map_err(|e| crate::render::tera_message(&e))
+    t.add_raw_template("expression", source).map_err(|e| crate::engine::tera_message(&e))?;
+    let vars = t.get_template_variables("expression").map_err(|e| crate::engine::tera_message(&e))?;
+    let mut vars: Vec<String> = vars.into_iter().map(str::to_string).collect();
+    vars.sort();
+    Ok(vars)
+}
+
+/// A default or `when` may read earlier answers and the rendering context, nothing else: a
+/// later or misspelt question would silently be undefined or false.
+fn check_references(what: &str, vars: &[String], earlier: &[String]) -> Result<(), String> {
+    for v in vars {
+        if !earlier.contains(v) && !RESERVED.contains(&v.as_str()) {
+            return Err(format!(
+                "`{what}` reads `{v}`, which is not a question asked before this one{}",
+                if earlier.is_empty() { String::new() } else { format!(" (earlier: {})", earlier.join(", ")) }
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -368,6 +399,21 @@ mod tests {
     fn reserved_and_bad_names_are_refused() {
         assert!(parse("[template]\n[questions.template]\ntype='string'\n").unwrap_err().contains("reserved"));
         assert!(parse("[template]\n[questions.Name]\ntype='string'\n").unwrap_err().contains("lowercase"));
+    }
+
+    #[test]
+    fn when_and_defaults_read_only_earlier_questions() {
+        let e = parse("[template]\n[questions.a]\ntype='bool'\nwhen='later'\n[questions.later]\ntype='bool'\n")
+            .unwrap_err();
+        assert!(e.contains("`when` reads `later`, which is not a question asked before this one"), "{e}");
+        let ok = "[template]\n[questions.name]\ntype='string'\n[questions.img]\ntype='string'\ndefault='{{ name | snake_case }}-{{ template.name }}'\n";
+        assert!(parse(ok).is_ok());
+    }
+
+    #[test]
+    fn literal_default_must_fit_its_type() {
+        let e = parse("[template]\n[questions.n]\ntype='int'\ndefault='many'\n").unwrap_err();
+        assert!(e.contains("default \"many\" is not a valid int value"), "{e}");
     }
 
     #[test]

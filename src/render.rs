@@ -3,9 +3,6 @@
 //! component is rendered and checked so that nothing can land outside the destination.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
-
-use heck::{ToKebabCase, ToPascalCase, ToShoutySnakeCase, ToSnakeCase};
 
 use crate::answers::Answers;
 use crate::catalog::{Catalog, TemplateVersion};
@@ -91,32 +88,25 @@ pub enum RenderError {
 }
 
 impl RenderError {
-    /// Refusals caused by answers are input errors (exit 2); template defects are failures.
+    /// Every render error stops before anything is written: an unsafe answer or a defect in
+    /// the template, both input to pave (exit 2), like a malformed template.toml.
     pub fn is_input(&self) -> bool {
-        matches!(self, Self::UnsafePath { .. })
+        true
     }
-}
-
-/// Tera's message without its leading `error: ` (we print our own).
-pub fn tera_message(e: &tera::Error) -> String {
-    let mut text = e.to_string();
-    if let Some(rest) = text.strip_prefix("error: ") {
-        text = rest.to_string();
-    }
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        let _ = write!(text, ": {s}");
-        source = s.source();
-    }
-    text
 }
 
 /// The context every file sees: the answers, plus `template`, `catalog` and `pave`.
 pub fn context(tv: &TemplateVersion, catalog: &Catalog, values: &Answers) -> tera::Context {
-    let mut ctx = tera::Context::new();
+    let mut ctx = meta(tv, catalog);
     for (k, v) in values {
         ctx.insert(k.clone(), v);
     }
+    ctx
+}
+
+/// `template`, `catalog` and `pave`: what defaults, `when` and files may read besides answers.
+pub fn meta(tv: &TemplateVersion, catalog: &Catalog) -> tera::Context {
+    let mut ctx = tera::Context::new();
     ctx.insert(
         "template",
         &serde_json::json!({
@@ -135,29 +125,18 @@ pub fn context(tv: &TemplateVersion, catalog: &Catalog, values: &Answers) -> ter
     ctx
 }
 
-/// A Tera with our filters and no autoescaping (we render code and config, not web pages).
-fn engine() -> tera::Tera {
-    let mut tera = tera::Tera::default();
-    tera.autoescape_on(Vec::<&str>::new());
-    tera.register_filter("kebab_case", |s: &str, _: tera::Kwargs, _: &tera::State| s.to_kebab_case());
-    tera.register_filter("snake_case", |s: &str, _: tera::Kwargs, _: &tera::State| s.to_snake_case());
-    tera.register_filter("pascal_case", |s: &str, _: tera::Kwargs, _: &tera::State| s.to_pascal_case());
-    tera.register_filter("shouty_snake_case", |s: &str, _: tera::Kwargs, _: &tera::State| s.to_shouty_snake_case());
-    // Quoting filters, so an answer cannot break the YAML/TOML/JSON string it lands in.
-    tera.register_filter("json_encode", |v: tera::Value, _: tera::Kwargs, _: &tera::State| {
-        serde_json::to_string(&v).unwrap_or_default()
-    });
-    tera.register_filter("toml_string", |s: &str, _: tera::Kwargs, _: &tera::State| {
-        toml::Value::String(s.to_string()).to_string()
-    });
-    tera
-}
-
 /// Renders a template version with a context into memory.
 pub fn render(tv: &TemplateVersion, ctx: &tera::Context) -> Result<RenderedTree, RenderError> {
     let excludes = crate::manifest::globset(&tv.manifest.files.exclude);
-    let mut tera = engine();
+    let mut tera = crate::engine::engine();
     let sources: Vec<_> = tv.files.iter().filter(|f| !excludes.is_match(&f.path)).collect();
+    // Excluded `.tera` files are loaded first, each on its own and only when it parses, so
+    // templates can `{% include %}` partials that never land in the project themselves.
+    for f in tv.files.iter().filter(|f| excludes.is_match(&f.path) && f.link.is_none() && is_tera(&f.path)) {
+        if let Ok(text) = std::str::from_utf8(&f.bytes) {
+            let _ = tera.add_raw_template(&f.path, text);
+        }
+    }
     let mut texts = Vec::new();
     for f in &sources {
         if f.link.is_none() && is_tera(&f.path) {
@@ -165,8 +144,10 @@ pub fn render(tv: &TemplateVersion, ctx: &tera::Context) -> Result<RenderedTree,
             texts.push((f.path.as_str(), text));
         }
     }
-    tera.add_raw_templates(texts)
-        .map_err(|e| RenderError::Template { file: tv.dir_display.clone(), message: tera_message(&e) })?;
+    tera.add_raw_templates(texts).map_err(|e| RenderError::Template {
+        file: tv.dir_display.clone(),
+        message: crate::engine::tera_message(&e),
+    })?;
 
     let mut tree = RenderedTree::default();
     let mut origin: BTreeMap<String, &str> = BTreeMap::new();
@@ -180,7 +161,7 @@ pub fn render(tv: &TemplateVersion, ctx: &tera::Context) -> Result<RenderedTree,
         } else if is_tera(&f.path) {
             let text = tera.render(&f.path, ctx).map_err(|e| RenderError::Template {
                 file: format!("{}/files/{}", tv.dir_display, f.path),
-                message: tera_message(&e),
+                message: crate::engine::tera_message(&e),
             })?;
             RenderedFile::File { bytes: text.into_bytes(), executable: f.executable }
         } else {
@@ -207,8 +188,10 @@ pub fn render_path(tera: &tera::Tera, source: &str, ctx: &tera::Context) -> Resu
     let mut parts: Vec<String> = Vec::new();
     for component in trimmed.split('/') {
         let rendered = if component.contains("{{") || component.contains("{%") {
-            tera.render_str(component, ctx, false)
-                .map_err(|e| RenderError::Template { file: format!("path `{source}`"), message: tera_message(&e) })?
+            tera.render_str(component, ctx, false).map_err(|e| RenderError::Template {
+                file: format!("path `{source}`"),
+                message: crate::engine::tera_message(&e).replace("__tera_one_off", source),
+            })?
         } else {
             component.to_string()
         };
@@ -294,7 +277,7 @@ mod tests {
 
     #[test]
     fn paths_are_rendered_and_conditional() {
-        let t = engine();
+        let t = crate::engine::engine();
         assert_eq!(
             render_path(&t, "src/{{ name }}/main.rs.tera", &ctx("svc")).ok().flatten().as_deref(),
             Some("src/svc/main.rs")
@@ -304,7 +287,7 @@ mod tests {
 
     #[test]
     fn escaping_paths_are_refused() {
-        let t = engine();
+        let t = crate::engine::engine();
         for bad in ["..", "../x", "/etc", ".git", "a\\b", "a\0b", "x/../../y"] {
             let r = render_path(&t, "{{ name }}/f", &ctx(bad));
             assert!(matches!(r, Err(RenderError::UnsafePath { .. })), "{bad:?} gave {r:?}");
@@ -321,7 +304,7 @@ mod tests {
 
     #[test]
     fn case_filters_and_quoting() {
-        let t = engine();
+        let t = crate::engine::engine();
         let out = t.render_str(
             "{{ name | snake_case }} {{ name | pascal_case }} {{ name | toml_string }}",
             &ctx("pay-ments"),
@@ -332,7 +315,7 @@ mod tests {
 
     #[test]
     fn environment_is_not_reachable() {
-        let t = engine();
+        let t = crate::engine::engine();
         assert!(t.render_str("{{ get_env(name='HOME') }}", &ctx("x"), false).is_err());
         assert!(t.render_str("{{ now() }}", &ctx("x"), false).is_err());
     }
@@ -340,7 +323,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn no_rendered_path_escapes(answer in "\\PC{0,12}", prefix in "[a-z]{0,3}", slash in proptest::bool::ANY) {
-            let t = engine();
+            let t = crate::engine::engine();
             let source = if slash { format!("{prefix}/{{{{ name }}}}/f") } else { format!("{prefix}{{{{ name }}}}.txt") };
             if let Ok(Some(p)) = render_path(&t, &source, &ctx(&answer)) {
                 proptest::prop_assert!(!p.starts_with('/'));

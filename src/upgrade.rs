@@ -155,22 +155,26 @@ pub fn prepare(catalog: &Catalog, project: &ProjectFile, req: &Request, prompter
 
     // The old answers, exactly as recorded: nothing is asked about the past.
     let recorded_given = Given { data: project.answer_values(), secrets_empty: true, ..Given::default() };
-    let old = answers::resolve(&from.manifest, &recorded_given, &mut NoPrompt).map_err(|e| match e {
-        Error::Answer(answers::AnswerError::Missing { question, .. }) => Error::usage(
-            format!(".pave.toml has no answer for `{question}`, which {} {} needs", entry.name, recorded.version),
-            Some(format!("add `{question} = ...` under [answers] in .pave.toml, as it was when the project was made")),
-        ),
-        other => other,
-    })?;
+    let old = answers::resolve(&from.manifest, &recorded_given, &mut NoPrompt, &render::meta(&from, catalog)).map_err(
+        |e| match e {
+            Error::Answer(answers::AnswerError::Missing { question, .. }) => Error::usage(
+                format!(".pave.toml has no answer for `{question}`, which {} {} needs", entry.name, recorded.version),
+                Some(format!(
+                    "add `{question} = ...` under [answers] in .pave.toml, as it was when the project was made"
+                )),
+            ),
+            other => other,
+        },
+    )?;
 
     let mut values = project.answer_values();
     let renames = migrations(catalog, entry, &recorded.version, &target, &mut values)?;
     values.retain(|k, _| to.manifest.questions.contains_key(k));
     let mut given = Given::from_pairs(&req.overrides)?;
-    given.check_keys(&to.manifest)?;
+    given.check_keys(&to.manifest, &entry.name)?;
     given.data = values;
     given.secrets_empty = true;
-    let new = answers::resolve(&to.manifest, &given, prompter)?;
+    let new = answers::resolve(&to.manifest, &given, prompter, &render::meta(&to, catalog))?;
 
     let mut base = render::render(&from, &render::context(&from, catalog, &old.values))?;
     base.files = std::mem::take(&mut base.files)

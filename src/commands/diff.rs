@@ -104,7 +104,7 @@ fn drift_command(ctx: &Context, args: &DiffArgs) -> Result<i32> {
     let entry = catalog.entry(&project.template.name)?;
     let tv = catalog.version(entry, &project.template.version)?;
     let given = Given { data: project.answer_values(), secrets_empty: true, ..Given::default() };
-    let resolved = answers::resolve(&tv.manifest, &given, &mut NoPrompt)?;
+    let resolved = answers::resolve(&tv.manifest, &given, &mut NoPrompt, &render::meta(&tv, &catalog))?;
     let rendered = render::render(&tv, &render::context(&tv, &catalog, &resolved.values))?;
     let repo = ProjectRepo::open(&root)?.ok();
     let tracked = repo.as_ref().map(ProjectRepo::tracked_paths).unwrap_or_default();

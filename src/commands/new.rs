@@ -25,7 +25,7 @@ pub fn run(ctx: &Context, args: &NewArgs) -> Result<i32> {
     if let Some(file) = &args.data_file {
         given.data = answers::load_data_file(file)?;
     }
-    for key in given.check_keys(&tv.manifest)? {
+    for key in given.check_keys(&tv.manifest, &entry.name)? {
         ctx.printer.warn(&format!(
             "`{key}` in {} is not a question of {}; ignored",
             shown(args.data_file.as_deref()),
@@ -37,11 +37,16 @@ pub fn run(ctx: &Context, args: &NewArgs) -> Result<i32> {
         write::check_destination(dest, args.force)?;
     }
 
+    let meta = render::meta(&tv, &catalog);
     let resolved = if ctx.interactive {
-        answers::resolve(&tv.manifest, &given, &mut TerminalPrompter::new(args.defaults))?
+        answers::resolve(&tv.manifest, &given, &mut TerminalPrompter::new(args.defaults), &meta)?
     } else {
-        answers::resolve(&tv.manifest, &given, &mut NoPrompt as &mut dyn Prompter)?
+        answers::resolve(&tv.manifest, &given, &mut NoPrompt as &mut dyn Prompter, &meta)?
     };
+    for name in &resolved.ignored {
+        ctx.printer
+            .warn(&format!("`{name}` is not asked with these answers (its `when` is false): -d {name}=... is ignored"));
+    }
     let dest = args.dest.clone().unwrap_or_else(|| default_dest(entry, &resolved.values));
     write::check_destination(&dest, args.force)?;
 
@@ -120,12 +125,16 @@ fn print_created(
     commit: Option<&str>,
 ) {
     let commit_text = commit.map_or_else(String::new, |c| format!(", first commit {}", &c[..7.min(c.len())]));
+    let here = dest == Path::new(".");
+    let shown = if here { format!("{} (here)", dest_name(dest)) } else { dest.display().to_string() };
     ctx.printer.status(&format!(
         "Created {} from {} {version}: {count} files{commit_text}.",
-        ctx.printer.bold_err(&dest.display().to_string()),
+        ctx.printer.bold_err(&shown),
         entry.name
     ));
-    ctx.printer.status(&format!("  cd {}", dest.display()));
+    if !here {
+        ctx.printer.status(&format!("  cd {}", dest.display()));
+    }
     let s = &entry.support;
     if let Some(channel) = &s.channel {
         let hours = s.hours.as_ref().map(|h| format!(" ({h})")).unwrap_or_default();

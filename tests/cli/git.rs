@@ -177,7 +177,7 @@ fn new_leaves_nothing_behind_when_the_last_file_fails_to_render() {
         .file("svc", "1.0.0", "zz/last.txt.tera", "{{ service_name | no_such_filter }}\n")
         .args(["new", "svc", "parent/out"])
         .args(SVC_REQUIRED)
-        .status(1)
+        .status(2)
         .stdout("")
         .stderr_contains("last.txt.tera")
         .run();
@@ -195,7 +195,7 @@ fn new_leaves_a_forced_destination_untouched_when_rendering_fails() {
         .file("svc", "1.0.0", "zz.txt.tera", "{{ nope }}\n")
         .args(["new", "svc", "out", "--force"])
         .args(SVC_REQUIRED)
-        .status(1)
+        .status(2)
         .run();
     assert_eq!(out.files("out"), ["notes.txt"]);
     assert_eq!(out.leftovers(""), Vec::<String>::new());

@@ -148,7 +148,7 @@ fn new_refuses_a_template_symlink_that_leaves_the_template() {
         .file_link("svc", "1.0.0", "docs/leak.txt", "../../../../../outside/secret.txt")
         .args(["new", "svc", "out"])
         .args(SVC_REQUIRED)
-        .status(1)
+        .status(2)
         .stdout("")
         .stderr(
             "error: template file `docs/leak.txt` is a link to `../../../../../outside/secret.txt`, which leaves the template: only relative links inside it are allowed\n",
@@ -163,7 +163,7 @@ fn new_refuses_an_absolute_template_symlink() {
         .file_link("svc", "1.0.0", "passwd", "/etc/passwd")
         .args(["new", "svc", "out"])
         .args(SVC_REQUIRED)
-        .status(1)
+        .status(2)
         .stderr_contains("template file `passwd` is a link to `/etc/passwd`")
         .run();
     assert!(!out.exists("out"));
@@ -222,7 +222,7 @@ fn new_reports_a_tera_error_with_file_and_line() {
         .file("svc", "1.0.0", "zz-last.txt.tera", "line one\n\n{{ undefined_thing }}\n")
         .args(["new", "svc", "out"])
         .args(SVC_REQUIRED)
-        .status(1)
+        .status(2)
         .stdout("")
         .stderr_contains("zz-last.txt.tera:3:")
         .stderr_contains("undefined_thing")
@@ -237,7 +237,7 @@ fn new_reports_two_template_files_rendering_to_the_same_path() {
         .file("svc", "1.0.0", "config.yaml.tera", "b\n")
         .args(["new", "svc", "out"])
         .args(SVC_REQUIRED)
-        .status(1)
+        .status(2)
         .stderr_contains("template files `config.yaml` and `config.yaml.tera` both render to `config.yaml`")
         .run();
     assert!(!out.exists("out"));
@@ -249,7 +249,7 @@ fn new_reports_a_tera_file_that_is_not_text() {
         .file("svc", "1.0.0", "logo.png.tera", BINARY)
         .args(["new", "svc", "out"])
         .args(SVC_REQUIRED)
-        .status(1)
+        .status(2)
         .stderr_contains("template file `logo.png.tera` ends in .tera but is not UTF-8 text")
         .run();
     assert!(!out.exists("out"));
@@ -261,7 +261,7 @@ fn new_reports_a_tera_error_in_a_path_naming_the_path() {
         .file("svc", "1.0.0", "src/{{ no_such_answer }}/lib.rs", "x\n")
         .args(["new", "svc", "out"])
         .args(SVC_REQUIRED)
-        .status(1)
+        .status(2)
         .stderr_contains("path `src/{{ no_such_answer }}/lib.rs`")
         .stderr_contains("no_such_answer")
         .run();

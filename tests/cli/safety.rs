@@ -101,7 +101,7 @@ fn new_refuses_a_template_symlink_pointing_outside() {
         .file_link("svc", "1.0.0", "key", "../../../../../outside/id_rsa")
         .args(["new", "svc", "out"])
         .args(SVC_REQUIRED)
-        .status(1)
+        .status(2)
         .stderr_contains("template file `key` is a link to `../../../../../outside/id_rsa`")
         .run();
     assert!(!out.exists("out"));
@@ -113,7 +113,7 @@ fn new_refuses_a_template_symlink_into_dot_git() {
         .file_link("svc", "1.0.0", "cfg", ".git/config")
         .args(["new", "svc", "out"])
         .args(SVC_REQUIRED)
-        .status(1)
+        .status(2)
         .stderr_contains("template file `cfg` is a link to `.git/config`")
         .run();
     assert!(!out.exists("out"));
@@ -145,7 +145,7 @@ fn new_get_env_is_not_available_to_templates() {
         .file("svc", "1.0.0", "env.txt.tera", "home\n{{ get_env(name=\"HOME\") }}\n")
         .args(["new", "svc", "out"])
         .args(SVC_REQUIRED)
-        .status(1)
+        .status(2)
         .stdout("")
         .stderr_contains("env.txt.tera:2:")
         .stderr_contains("get_env")
@@ -160,7 +160,7 @@ fn new_templates_cannot_read_the_clock() {
         .file("svc", "1.0.0", "when.txt.tera", "{{ now() }}\n")
         .args(["new", "svc", "out"])
         .args(SVC_REQUIRED)
-        .status(1)
+        .status(2)
         .stderr_contains("when.txt.tera:1:")
         .stderr_contains("now")
         .run();
@@ -173,7 +173,7 @@ fn new_templates_cannot_include_files_from_outside() {
         .file("svc", "1.0.0", "inc.txt.tera", "{% include \"/etc/passwd\" %}\n")
         .args(["new", "svc", "out"])
         .args(SVC_REQUIRED)
-        .status(1)
+        .status(2)
         .stderr_contains("inc.txt.tera:1:")
         .stderr_lacks("root:")
         .run();
