@@ -8,7 +8,9 @@
 
 mod builtin;
 mod catalog;
+mod check;
 mod cli;
+mod diff;
 mod errors;
 mod fixtures;
 mod git;
@@ -18,3 +20,4 @@ mod render;
 mod safety;
 mod sandbox;
 mod support;
+mod upgrade;

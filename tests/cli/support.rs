@@ -25,6 +25,14 @@ pub struct Output {
     pub stderr: String,
 }
 
+impl Output {
+    /// Another run of pave in the same sandbox (the files, repositories and fixture catalog the
+    /// earlier runs left), expecting exit 0 unless told otherwise.
+    pub fn then(self) -> Test {
+        Test::with_sandbox(self.sandbox)
+    }
+}
+
 impl std::ops::Deref for Output {
     type Target = Sandbox;
     fn deref(&self) -> &Sandbox {
@@ -47,6 +55,7 @@ pub struct Test {
     stdout: Option<String>,
     stderr: Option<String>,
     stdout_contains: Vec<String>,
+    stdout_lacks: Vec<String>,
     stderr_contains: Vec<String>,
     stderr_lacks: Vec<String>,
 }
@@ -54,19 +63,27 @@ pub struct Test {
 impl Test {
     /// A fresh temp dir, no catalog (the built-in one), expecting exit 0.
     pub fn new() -> Self {
+        Self::with_sandbox(Sandbox::new())
+    }
+
+    /// A test in an existing sandbox; its fixture catalog (`./catalog`) is used when there is one.
+    pub fn with_sandbox(sandbox: Sandbox) -> Self {
+        // An existing catalog.toml is kept as it is: entries added later are ignored.
+        let use_catalog = sandbox.path("catalog/catalog.toml").exists();
         Self {
-            sandbox: Sandbox::new(),
+            sandbox,
             args: Vec::new(),
             env: Vec::new(),
             current_dir: String::new(),
             stdin: None,
             entries: Vec::new(),
-            raw_catalog: false,
-            use_catalog: false,
+            raw_catalog: use_catalog,
+            use_catalog,
             status: Some(0),
             stdout: None,
             stderr: None,
             stdout_contains: Vec::new(),
+            stdout_lacks: Vec::new(),
             stderr_contains: Vec::new(),
             stderr_lacks: Vec::new(),
         }
@@ -230,6 +247,12 @@ impl Test {
         self
     }
 
+    /// A piece the stdout must not contain.
+    pub fn stdout_lacks(mut self, text: &str) -> Self {
+        self.stdout_lacks.push(text.to_string());
+        self
+    }
+
     /// A piece the stderr must contain.
     pub fn stderr_contains(mut self, text: &str) -> Self {
         self.stderr_contains.push(text.to_string());
@@ -302,6 +325,11 @@ impl Test {
         for piece in &self.stdout_contains {
             if !stdout.contains(piece.as_str()) {
                 problems.push(format!("stdout lacks {piece:?}"));
+            }
+        }
+        for piece in &self.stdout_lacks {
+            if stdout.contains(piece.as_str()) {
+                problems.push(format!("stdout contains {piece:?}"));
             }
         }
         for piece in &self.stderr_contains {
