@@ -242,6 +242,8 @@ pub struct Given {
     pub cli: Vec<(String, String)>,
     /// `--data-file` values, or the answers recorded in `.pave.toml`.
     pub data: IndexMap<String, serde_json::Value>,
+    /// Defaults that replace the template's (the user config's `[answers]`).
+    pub defaults: IndexMap<String, serde_json::Value>,
     /// Secret questions not given are empty instead of asked (upgrades: secrets are never
     /// recorded, so they exist only when given again with `-d`).
     pub secrets_empty: bool,
@@ -340,7 +342,13 @@ pub fn resolve(
         for (k, v) in &out.values {
             ctx.insert(k.clone(), v);
         }
-        let default = default_value(&tera, name, q, &ctx)?;
+        let default = match given.defaults.get(name) {
+            Some(v) => Some(
+                from_data(name, q, v)
+                    .map_err(|e| AnswerError::DataFile(format!("default from your config file: {e}")))?,
+            ),
+            None => default_value(&tera, name, q, &ctx)?,
+        };
         if let Some(when) = &q.when
             && !eval_when(&tera, name, when, &ctx)?
         {

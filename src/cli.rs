@@ -292,6 +292,28 @@ pub enum CatalogCommand {
     List(CatalogListArgs),
     /// One template: versions, questions, support promise, replacement
     Show(CatalogShowArgs),
+    /// Write the catalog as pages: every golden path, its versions and changes, support, retirements
+    Publish(CatalogPublishArgs),
+}
+
+/// The format of `catalog publish`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PublishFormat {
+    /// One Markdown file, `README.md`.
+    Md,
+    /// One self-contained HTML file, `index.html`.
+    Html,
+}
+
+/// `pave catalog publish`.
+#[derive(Debug, Args)]
+pub struct CatalogPublishArgs {
+    /// The directory to write into
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Markdown or HTML
+    #[arg(long, value_enum, default_value_t = PublishFormat::Html)]
+    pub format: PublishFormat,
 }
 
 /// `pave catalog list`.

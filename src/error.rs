@@ -35,6 +35,12 @@ pub enum Error {
     /// A project's `.pave.toml` is missing or malformed.
     #[error(transparent)]
     Project(#[from] crate::project::ProjectError),
+    /// A git catalog could not be fetched.
+    #[error(transparent)]
+    Remote(#[from] crate::remote::RemoteError),
+    /// The user configuration is malformed.
+    #[error("{0}")]
+    Config(Box<crate::diagnostic::SourceError>),
     /// A file could not be read or written.
     #[error(transparent)]
     Fs(#[from] FsError),
@@ -80,11 +86,14 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Self::Catalog(e) if e.is_input() => exit::USAGE,
-            Self::Manifest(_) | Self::Project(_) | Self::Answer(_) | Self::Usage { .. } | Self::Destination { .. } => {
-                exit::USAGE
-            }
-            Self::Cancelled => exit::USAGE,
             Self::Render(e) if e.is_input() => exit::USAGE,
+            Self::Manifest(_)
+            | Self::Project(_)
+            | Self::Config(_)
+            | Self::Answer(_)
+            | Self::Usage { .. }
+            | Self::Destination { .. }
+            | Self::Cancelled => exit::USAGE,
             _ => exit::FAILURE,
         }
     }
@@ -96,6 +105,9 @@ impl Error {
             Self::Answer(e) => e.hint(),
             Self::Usage { hint, .. } | Self::Destination { hint, .. } => hint.clone(),
             Self::Git(e) => e.hint(),
+            Self::Remote(_) => {
+                Some("check the URL and your access to it; `--catalog builtin` uses the built-in catalog".into())
+            }
             _ => None,
         }
     }

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use super::Context;
 use crate::catalog::{Catalog, Entry, Maturity, Support, split_spec};
-use crate::cli::{CatalogCommand, CatalogListArgs, CatalogShowArgs};
+use crate::cli::{CatalogCommand, CatalogListArgs, CatalogPublishArgs, CatalogShowArgs, PublishFormat};
 use crate::error::{Error, Result, exit};
 use crate::manifest::QuestionType;
 
@@ -14,6 +14,7 @@ pub fn run(ctx: &Context, cmd: &CatalogCommand) -> Result<i32> {
     match cmd {
         CatalogCommand::List(args) => list(ctx, &catalog, args),
         CatalogCommand::Show(args) => show(ctx, &catalog, args),
+        CatalogCommand::Publish(args) => publish(ctx, &catalog, args),
     }
 }
 
@@ -186,6 +187,19 @@ fn show_without_versions(ctx: &Context, entry: &Entry, json_out: bool) -> Result
     let _ = writeln!(out, "\nSupport:");
     support_lines(&mut out, &entry.support);
     ctx.printer.out(&out);
+    Ok(exit::OK)
+}
+
+fn publish(ctx: &Context, catalog: &Catalog, args: &CatalogPublishArgs) -> Result<i32> {
+    let pages = crate::publish::collect(catalog)?;
+    crate::fs::create_dir_all(&args.out)?;
+    let (name, text) = match args.format {
+        PublishFormat::Md => ("README.md", crate::publish::markdown(catalog, &pages)),
+        PublishFormat::Html => ("index.html", crate::publish::html(catalog, &pages)),
+    };
+    let path = args.out.join(name);
+    crate::fs::write_atomic(&path, text.as_bytes(), false)?;
+    ctx.printer.status(&format!("Published {} golden paths to {}", pages.len(), path.display()));
     Ok(exit::OK)
 }
 

@@ -31,13 +31,13 @@ struct CatalogCache<'a> {
 impl CatalogCache<'_> {
     fn get(&self, recorded: Option<&str>) -> Result<Catalog> {
         let key = self.ctx.global.catalog.clone().or_else(|| recorded.map(str::to_string));
-        if let Some(c) = self.loaded.lock().ok().and_then(|m| m.get(&key).cloned()) {
-            return Ok(c);
+        // Held while loading, so two projects never clone the same git catalog at once.
+        let mut loaded = self.loaded.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(c) = loaded.get(&key) {
+            return Ok(c.clone());
         }
         let catalog = self.ctx.catalog_for(recorded)?;
-        if let Ok(mut m) = self.loaded.lock() {
-            m.insert(key, catalog.clone());
-        }
+        loaded.insert(key, catalog.clone());
         Ok(catalog)
     }
 }

@@ -27,11 +27,13 @@ pub struct Context {
     pub global: GlobalArgs,
     /// Whether prompts may be shown (terminal on stdin and stderr, no `--no-input`).
     pub interactive: bool,
+    /// The user's configuration file.
+    pub config: crate::config::Config,
 }
 
 impl Context {
     /// The context for a parsed command line.
-    pub fn new(global: GlobalArgs) -> Self {
+    pub fn new(global: GlobalArgs) -> Result<Self> {
         let verbosity = if global.quiet {
             Verbosity::Quiet
         } else if global.verbose {
@@ -40,23 +42,29 @@ impl Context {
             Verbosity::Normal
         };
         let interactive = !global.no_input && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
-        Self { printer: Printer::new(global.color, verbosity), global, interactive }
+        let config = crate::config::load()?;
+        Ok(Self { printer: Printer::new(global.color, verbosity), global, interactive, config })
     }
 
-    /// Loads the catalog chosen by `--catalog` / `PAVE_CATALOG`, or the built-in one.
+    /// Loads the catalog chosen by `--catalog` / `PAVE_CATALOG`, else the user config's, else
+    /// the built-in one.
     pub fn catalog(&self) -> Result<Catalog> {
-        Self::load_catalog(self.global.catalog.as_deref())
+        self.load_catalog(self.global.catalog.as_deref().or(self.config.catalog.as_deref()))
     }
 
-    /// The catalog for an existing project: `--catalog` when given, else the one its
-    /// `.pave.toml` records.
+    /// The catalog for an existing project: `--catalog` / `PAVE_CATALOG` when given, else the
+    /// one its `.pave.toml` records.
     pub fn catalog_for(&self, recorded: Option<&str>) -> Result<Catalog> {
-        Self::load_catalog(self.global.catalog.as_deref().or(recorded))
+        self.load_catalog(self.global.catalog.as_deref().or(recorded).or(self.config.catalog.as_deref()))
     }
 
-    fn load_catalog(source: Option<&str>) -> Result<Catalog> {
+    fn load_catalog(&self, source: Option<&str>) -> Result<Catalog> {
         match source.filter(|s| !s.is_empty() && *s != "builtin") {
             None => Ok(Catalog::load(Store::Embedded, "builtin".into())?),
+            Some(src) if crate::remote::is_git_source(src) => {
+                let dir = crate::remote::checkout(src, self.global.refresh)?;
+                Ok(Catalog::load(Store::Dir(dir), crate::remote::redact(src))?)
+            }
             Some(src) => {
                 let path = Path::new(src);
                 if !path.is_dir() {
@@ -72,7 +80,7 @@ impl Context {
 
 /// Runs the parsed command.
 pub fn dispatch(cli: Cli) -> Result<i32> {
-    let ctx = Context::new(cli.global);
+    let ctx = Context::new(cli.global)?;
     match cli.command {
         Command::New(args) => new::run(&ctx, &args),
         Command::Diff(args) => diff::run(&ctx, &args),

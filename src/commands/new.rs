@@ -22,6 +22,7 @@ pub fn run(ctx: &Context, args: &NewArgs) -> Result<i32> {
     let tv = catalog.version(entry, &version)?;
 
     let mut given = Given::from_pairs(&args.data)?;
+    given.defaults = ctx.config.answer_defaults();
     if let Some(file) = &args.data_file {
         given.data = answers::load_data_file(file)?;
     }

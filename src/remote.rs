@@ -1,0 +1,156 @@
+//! Catalogs in git: cloned with git2 into the user cache directory and reused; `--refresh`
+//! clones again. Credentials in a URL are used for the clone and never written anywhere: not
+//! to the cache, not to `.pave.toml`, not to output.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::fs::{self, EntryKind};
+
+/// A git catalog that could not be fetched.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot fetch the catalog {source_url}: {message}")]
+pub struct RemoteError {
+    /// The source, without credentials.
+    pub source_url: String,
+    /// What went wrong, without credentials.
+    pub message: String,
+}
+
+/// Whether `--catalog SRC` names a git repository rather than a catalog directory.
+pub fn is_git_source(src: &str) -> bool {
+    if src.contains("://") || src.starts_with("git@") {
+        return true;
+    }
+    let path = Path::new(src);
+    // A local repository without a work tree (bare), or a path ending in .git.
+    let has_catalog = path.join("catalog.toml").is_file();
+    let dot_git = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("git"));
+    !has_catalog && (dot_git || (path.join("HEAD").is_file() && path.join("objects").is_dir()))
+}
+
+/// The URL with any `user:password@` removed.
+pub fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let (authority, path) = rest.split_once('/').map_or((rest, ""), |(a, p)| (a, p));
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if path.is_empty() && !rest.contains('/') {
+        format!("{scheme}://{host}")
+    } else {
+        format!("{scheme}://{host}/{path}")
+    }
+}
+
+/// Where clones live: `$XDG_CACHE_HOME/pave/catalogs`, else `~/.cache/pave/catalogs`.
+pub fn cache_root() -> PathBuf {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir);
+    base.join("pave").join("catalogs")
+}
+
+/// A local directory holding the catalog at `src`: the cached clone, or a fresh one.
+pub fn checkout(src: &str, refresh: bool) -> Result<PathBuf, crate::error::Error> {
+    let shown = redact(src);
+    let key = Sha256::digest(shown.as_bytes());
+    let name = key.iter().take(10).fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    });
+    let root = cache_root();
+    let dir = root.join(&name);
+    if !refresh && fs::entry_kind(&dir.join("catalog.toml"))? == Some(EntryKind::File) {
+        return Ok(dir);
+    }
+    fs::create_dir_all(&root)?;
+    let staging = fs::staging_dir(&dir)?;
+    let target = staging.path().join("clone");
+    clone(src, &target)
+        .map_err(|e| RemoteError { source_url: shown.clone(), message: scrub(e.message(), src, &shown) })?;
+    if fs::entry_kind(&target.join("catalog.toml"))? != Some(EntryKind::File) {
+        return Err(crate::catalog::CatalogError::Missing(shown).into());
+    }
+    if fs::entry_kind(&dir)?.is_some() {
+        fs::remove_dir_all(&dir)?;
+    }
+    fs::rename(&target, &dir)?;
+    Ok(dir)
+}
+
+/// Removes the URL (and any credentials) from libgit2's message.
+fn scrub(message: &str, src: &str, shown: &str) -> String {
+    let mut m = message.replace(src, shown);
+    if let Some((_, rest)) = src.split_once("://")
+        && let Some((userinfo, _)) = rest.split_once('@')
+    {
+        m = m.replace(userinfo, "***");
+    }
+    m
+}
+
+fn clone(src: &str, target: &Path) -> Result<(), git2::Error> {
+    let mut attempts = 0;
+    let mut callbacks = git2::RemoteCallbacks::new();
+    callbacks.credentials(move |url, username, allowed| {
+        attempts += 1;
+        if attempts > 3 {
+            return Err(git2::Error::from_str("authentication failed"));
+        }
+        if allowed.contains(git2::CredentialType::USER_PASS_PLAINTEXT)
+            && let Some((_, rest)) = url.split_once("://")
+            && let Some((userinfo, _)) = rest.split_once('@')
+            && let Some((user, pass)) = userinfo.split_once(':')
+        {
+            return git2::Cred::userpass_plaintext(user, pass);
+        }
+        if allowed.contains(git2::CredentialType::SSH_KEY) {
+            return git2::Cred::ssh_key_from_agent(username.unwrap_or("git"));
+        }
+        // No credential helpers: they are programs, and pave runs none.
+        Err(git2::Error::from_str(
+            "no credentials: put a token in the URL (https://user:token@host/...) or use an SSH agent",
+        ))
+    });
+    let mut fetch = git2::FetchOptions::new();
+    fetch.remote_callbacks(callbacks);
+    // Only history's tip is needed; libgit2's local transport cannot fetch shallow.
+    let local = !src.contains("://") || src.starts_with("file://");
+    if !local {
+        fetch.depth(1);
+    }
+    let repo = git2::build::RepoBuilder::new().fetch_options(fetch).clone(src, target)?;
+    // The clone's config would keep the URL with its credentials: keep the redacted one only.
+    repo.remote_set_url("origin", &redact(src))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_are_redacted() {
+        assert_eq!(
+            redact("https://bot:s3cret@git.example.com/platform/paths.git"),
+            "https://git.example.com/platform/paths.git"
+        );
+        assert_eq!(redact("https://git.example.com/p.git"), "https://git.example.com/p.git");
+        assert_eq!(redact("/srv/paths.git"), "/srv/paths.git");
+        assert_eq!(
+            scrub("failed for https://bot:s3cret@h/x", "https://bot:s3cret@h/x", "https://h/x"),
+            "failed for https://h/x"
+        );
+    }
+
+    #[test]
+    fn git_sources_are_recognised() {
+        assert!(is_git_source("https://example.com/paths.git"));
+        assert!(is_git_source("git@example.com:platform/paths.git"));
+        assert!(is_git_source("file:///srv/paths"));
+        assert!(!is_git_source("./golden-paths"));
+    }
+}
