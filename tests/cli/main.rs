@@ -13,6 +13,7 @@ mod cli;
 mod diff;
 mod errors;
 mod fixtures;
+mod fleet;
 mod git;
 mod new;
 mod pty;
