@@ -1,0 +1,85 @@
+# Shared by compare.sh and new_builtin.sh (sourced, not run).
+# shellcheck shell=bash
+
+BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(dirname "$BENCH")
+RUNS=${BENCH_RUNS:-20}
+WARMUP=${BENCH_WARMUP:-3}
+WORK=${BENCH_WORK:-$BENCH/work}  # generated templates, projects and timings
+PYTHON=${PYTHON:-python3}
+
+step() { printf '\n==> %s\n' "$*" >&2; }
+note() { printf '    %s\n' "$*" >&2; }
+
+# Builds pave in release mode (unless PAVE_BIN names a binary) and sets PAVE.
+build_pave() {
+    if [[ -n ${PAVE_BIN:-} ]]; then
+        PAVE=$PAVE_BIN
+        note "using PAVE_BIN=$PAVE"
+        return
+    fi
+    step "building pave (cargo build --release)"
+    cargo build --release --quiet --manifest-path "$ROOT/Cargo.toml"
+    PAVE=${CARGO_TARGET_DIR:-$ROOT/target}/release/pave
+    note "pave $("$PAVE" --version | awk '{print $2}') built from $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo 'an unknown commit')"
+}
+
+# The timer. BENCH_TIMER=hyperfine (the default when hyperfine is installed) times each command's
+# runs back to back; BENCH_TIMER=python (the default otherwise) uses timeit.py, which interleaves
+# the commands round by round so that bursts of load from other processes hit every tool alike.
+timer_kind() {
+    case ${BENCH_TIMER:-} in
+        hyperfine | python) echo "$BENCH_TIMER" ;;
+        "") if command -v hyperfine >/dev/null; then echo hyperfine; else echo python; fi ;;
+        *) echo "BENCH_TIMER must be hyperfine or python" >&2; return 2 ;;
+    esac
+}
+
+timer_kind >/dev/null || exit 2
+
+timer_name() {
+    if [[ $(timer_kind) == hyperfine ]]; then
+        echo "$(hyperfine --version), each command's runs back to back"
+    else
+        echo "timeit.py on Python $("$PYTHON" -c 'import platform; print(platform.python_version())'), commands interleaved"
+    fi
+}
+
+# bench_add NAME FRESH_DIR COMMAND...: queues COMMAND; FRESH_DIR is removed before every run so
+# that each run creates a new project.
+SPEC=()
+bench_add() {
+    SPEC+=("$("$PYTHON" -c 'import json, sys; print(json.dumps({"name": sys.argv[1], "fresh": sys.argv[2], "command": sys.argv[3:]}))' "$@")")
+}
+
+# bench_run RESULTS_DIR: runs the queued commands $WARMUP + $RUNS times each, without a shell,
+# and writes RESULTS_DIR/NAME.json (hyperfine's JSON shape).
+bench_run() {
+    local results=$1 entry name fresh
+    mkdir -p "$results"
+    local spec=$results/spec.json
+    (IFS=,; printf '[%s]\n' "${SPEC[*]}") >"$spec"
+    if [[ $(timer_kind) == hyperfine ]]; then
+        for entry in "${SPEC[@]}"; do
+            name=$("$PYTHON" -c 'import json, sys; print(json.loads(sys.argv[1])["name"])' "$entry")
+            fresh=$("$PYTHON" -c 'import json, sys; print(json.loads(sys.argv[1])["fresh"])' "$entry")
+            mapfile -t cmd < <("$PYTHON" -c 'import json, sys; print("\n".join(json.loads(sys.argv[1])["command"]))' "$entry")
+            note "$name (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+            hyperfine -N --style basic --warmup "$WARMUP" --runs "$RUNS" \
+                --prepare "rm -rf $(printf '%q' "$fresh")" \
+                --export-json "$results/$name.json" "$(printf '%q ' "${cmd[@]}")" >&2
+        done
+    else
+        "$PYTHON" "$BENCH/timeit.py" --runs "$RUNS" --warmup "$WARMUP" --spec "$spec" \
+            --export-dir "$results"
+    fi
+    SPEC=()
+}
+
+# One line on the machine, so a reader can judge the figures.
+machine_line() {
+    local cpu
+    cpu=$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//')
+    printf '%s, %s CPUs (%s), load average %s' "$(uname -sr)" "$(nproc)" "${cpu:-unknown CPU}" \
+        "$(cut -d' ' -f1-3 /proc/loadavg)"
+}
