@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::fixtures::{APP_CONFIG_V1, MINI_MANIFEST, MINI_README};
 use crate::sandbox::Sandbox;
-use crate::support::{Output, Test};
+use crate::support::Test;
 
 /// The branch fleet upgrade writes by default.
 const BRANCH: &str = "pave/app-2.0.0";
@@ -51,49 +51,77 @@ fn new_app(s: &Sandbox, version: &str, dir: &str) {
     s.pave_ok(&["new", &format!("app@{version}"), dir, "-d", &format!("service_name={name}")]);
 }
 
-/// The fleet under `fleet/`, every project made with `pave new` from the `app` fixture at 1.0.0
-/// (one at 2.0.0), each repository in the state its name says.
-fn fleet() -> Output {
-    let out = Test::app().args(["new", "app@1.0.0", "fleet/svc-clean", "-d", "service_name=clean"]).run();
-    let s: &Sandbox = &out;
+/// Makes the repository `repo` of the fleet (one of [`REPOS`]) with `pave new` from the `app`
+/// fixture, in the state its name says.
+fn add_repo(s: &Sandbox, repo: &str) {
+    match repo {
+        "fleet/svc-clean" => new_app(s, "1.0.0", repo),
+        "fleet/svc-edited" => {
+            new_app(s, "1.0.0", repo);
+            s.write(&format!("{repo}/config/app.yaml"), APP_CONFIG_V1.replace("replicas: 2", "replicas: 5"));
+            s.commit_all(repo, "more replicas");
+        }
+        "fleet/svc-conflict" => {
+            new_app(s, "1.0.0", repo);
+            s.write(&format!("{repo}/config/app.yaml"), APP_CONFIG_V1.replace("port: 8080", "port: 7000"));
+            s.commit_all(repo, "our port");
+        }
+        "fleet/svc-current" => new_app(s, "2.0.0", repo),
+        "fleet/svc-dirty" => {
+            new_app(s, "1.0.0", repo);
+            s.write(&format!("{repo}/docs/guide.md"), "work in progress\n");
+        }
+        "fleet/svc-locked" => {
+            new_app(s, "1.0.0", repo);
+            s.write(&format!("{repo}/.git/index.lock"), "");
+        }
+        "fleet/svc-detached" => {
+            new_app(s, "1.0.0", repo);
+            s.git(repo, &["checkout", "-q", "--detach"]);
+        }
+        "fleet/svc-empty" => {
+            s.pave_ok(&["new", "app@1.0.0", repo, "--no-git", "-d", "service_name=empty"]);
+            s.git(repo, &["init", "-q", "-b", "main"]);
+        }
+        "fleet/svc-unknown" => {
+            new_app(s, "1.0.0", repo);
+            let text = s.read(&format!("{repo}/.pave.toml")).replace("name = \"app\"", "name = \"nope\"");
+            s.write(&format!("{repo}/.pave.toml"), text);
+            s.commit_all(repo, "a template that is not in the catalog");
+        }
+        "fleet/svc-corrupt" => {
+            new_app(s, "1.0.0", repo);
+            let text = s.read(&format!("{repo}/.pave.toml")).replace("version = \"1.0.0\"", "version = [");
+            s.write(&format!("{repo}/.pave.toml"), text);
+            s.commit_all(repo, "break the record");
+        }
+        "fleet/mono" => {
+            s.git_repo(repo);
+            new_app(s, "1.0.0", &format!("{repo}/services/a"));
+            new_app(s, "1.0.0", &format!("{repo}/services/b"));
+            s.commit_all(repo, "two services");
+        }
+        other => panic!("no such fleet repository: {other}"),
+    }
+}
 
-    new_app(s, "1.0.0", "fleet/svc-edited");
-    s.write("fleet/svc-edited/config/app.yaml", APP_CONFIG_V1.replace("replicas: 2", "replicas: 5"));
-    s.commit_all("fleet/svc-edited", "more replicas");
+/// A sandbox with the `app` catalog and these repositories of the fleet under `fleet/`.
+fn fleet_of(repos: &[&str]) -> Sandbox {
+    let s = Test::app().into_sandbox();
+    for repo in repos {
+        add_repo(&s, repo);
+    }
+    s
+}
 
-    new_app(s, "1.0.0", "fleet/svc-conflict");
-    s.write("fleet/svc-conflict/config/app.yaml", APP_CONFIG_V1.replace("port: 8080", "port: 7000"));
-    s.commit_all("fleet/svc-conflict", "our port");
+/// The whole fleet: every repository of [`REPOS`].
+fn fleet() -> Sandbox {
+    fleet_of(&REPOS)
+}
 
-    new_app(s, "2.0.0", "fleet/svc-current");
-
-    new_app(s, "1.0.0", "fleet/svc-dirty");
-    s.write("fleet/svc-dirty/docs/guide.md", "work in progress\n");
-
-    new_app(s, "1.0.0", "fleet/svc-locked");
-    s.write("fleet/svc-locked/.git/index.lock", "");
-
-    new_app(s, "1.0.0", "fleet/svc-detached");
-    s.git("fleet/svc-detached", &["checkout", "-q", "--detach"]);
-
-    s.pave_ok(&["new", "app@1.0.0", "fleet/svc-empty", "--no-git", "-d", "service_name=empty"]);
-    s.git("fleet/svc-empty", &["init", "-q", "-b", "main"]);
-
-    new_app(s, "1.0.0", "fleet/svc-unknown");
-    let text = s.read("fleet/svc-unknown/.pave.toml").replace("name = \"app\"", "name = \"nope\"");
-    s.write("fleet/svc-unknown/.pave.toml", text);
-    s.commit_all("fleet/svc-unknown", "a template that is not in the catalog");
-
-    new_app(s, "1.0.0", "fleet/svc-corrupt");
-    let text = s.read("fleet/svc-corrupt/.pave.toml").replace("version = \"1.0.0\"", "version = [");
-    s.write("fleet/svc-corrupt/.pave.toml", text);
-    s.commit_all("fleet/svc-corrupt", "break the record");
-
-    s.git_repo("fleet/mono");
-    new_app(s, "1.0.0", "fleet/mono/services/a");
-    new_app(s, "1.0.0", "fleet/mono/services/b");
-    s.commit_all("fleet/mono", "two services");
-    out
+/// A run of pave in the fleet's sandbox.
+fn pave(s: Sandbox) -> Test {
+    Test::with_sandbox(s)
 }
 
 /// What the user sees of a repository's working tree and checkout: files, status, HEAD, the
@@ -159,7 +187,7 @@ fn has_branch(s: &Sandbox, repo: &str, branch: &str) -> bool {
 
 #[test]
 fn fleet_status_lists_every_project_with_its_version_latest_and_how_far_behind() {
-    let out = fleet().then().args(["fleet", "status", "fleet"]).run();
+    let out = pave(fleet()).args(["fleet", "status", "fleet"]).run();
     let rows: BTreeMap<&str, Vec<&str>> =
         out.stdout.lines().skip(1).map(|l| (l.split_whitespace().next().unwrap(), l.split_whitespace().collect())).collect();
     assert_eq!(rows.len(), 12, "{}", out.stdout);
@@ -178,7 +206,7 @@ fn fleet_status_lists_every_project_with_its_version_latest_and_how_far_behind()
 
 #[test]
 fn fleet_status_json_has_the_fields_of_every_project_and_a_summary() {
-    let out = fleet().then().args(["fleet", "status", "fleet", "--json"]).run();
+    let out = pave(fleet()).args(["fleet", "status", "fleet", "--json"]).run();
     let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}\n{}", out.stdout));
     let projects = doc["projects"].as_array().unwrap();
     let paths: Vec<&str> = projects.iter().map(|p| p["path"].as_str().unwrap()).collect();
@@ -204,7 +232,7 @@ fn fleet_status_json_has_the_fields_of_every_project_and_a_summary() {
 
 #[test]
 fn fleet_status_html_writes_a_self_contained_page() {
-    let out = fleet().then().args(["fleet", "status", "fleet", "--html", "status.html"]).stderr_contains("status.html").run();
+    let out = pave(fleet()).args(["fleet", "status", "fleet", "--html", "status.html"]).stderr_contains("status.html").run();
     let html = out.read("status.html");
     assert!(html.contains("<svg"), "charts are inline SVG");
     assert!(!html.contains("http://") && !html.contains("https://"), "no network references:\n{html}");
@@ -216,9 +244,9 @@ fn fleet_status_html_writes_a_self_contained_page() {
 
 #[test]
 fn fleet_status_changes_nothing() {
-    let out = fleet();
-    let before = snapshot(&out);
-    let out = out.then().args(["fleet", "status", "fleet", "--json"]).run();
+    let s = fleet();
+    let before = snapshot(&s);
+    let out = pave(s).args(["fleet", "status", "fleet", "--json"]).run();
     assert_eq!(snapshot(&out), before);
 }
 
@@ -226,7 +254,7 @@ fn fleet_status_changes_nothing() {
 
 #[test]
 fn fleet_upgrade_reports_every_project_and_exits_1_when_some_failed() {
-    let out = fleet().then().args(["fleet", "upgrade", "fleet", "--report", "r.json"]).status(1).run();
+    let out = pave(fleet()).args(["fleet", "upgrade", "fleet", "--report", "r.json"]).status(1).run();
     let r = report(&out, "r.json");
     assert_eq!(outcomes(&r), expected_outcomes());
     for p in r["projects"].as_array().unwrap() {
@@ -259,9 +287,9 @@ fn fleet_upgrade_reports_every_project_and_exits_1_when_some_failed() {
 
 #[test]
 fn fleet_upgrade_writes_branches_only_in_upgradable_repos_and_never_touches_working_trees() {
-    let out = fleet();
-    let before = snapshot(&out);
-    let out = out.then().args(["fleet", "upgrade", "fleet"]).status(1).run();
+    let s = fleet();
+    let before = snapshot(&s);
+    let out = pave(s).args(["fleet", "upgrade", "fleet"]).status(1).run();
     let after = snapshot(&out);
     for repo in REPOS {
         assert_eq!(after[repo].0, before[repo].0, "{repo}: working tree, index, HEAD or checked-out branch changed");
@@ -277,7 +305,8 @@ fn fleet_upgrade_writes_branches_only_in_upgradable_repos_and_never_touches_work
         assert_eq!(out.git(repo, &["rev-parse", &format!("{BRANCH}^")]).trim(), head, "{repo}: the parent is HEAD");
         assert_eq!(out.git(repo, &["rev-list", "--count", &format!("HEAD..{BRANCH}")]).trim(), "1");
     }
-    assert_eq!(out.git("fleet/svc-edited", &["show", &format!("{BRANCH}:config/app.yaml")]).lines().nth(3), Some("replicas: 5"));
+    let edited = out.git("fleet/svc-edited", &["show", &format!("{BRANCH}:config/app.yaml")]);
+    assert_eq!(edited.lines().nth(3), Some("replicas: 5"), "the local edit is merged:\n{edited}");
     assert!(out.git("fleet/svc-clean", &["show", &format!("{BRANCH}:.pave.toml")]).contains("version = \"2.0.0\""));
     assert_eq!(out.git("fleet/svc-clean", &["ls-tree", BRANCH, "run.sh"]).split_whitespace().next(), Some("100755"));
     assert_eq!(out.git("fleet/svc-clean", &["ls-tree", "-r", "--name-only", BRANCH, "legacy"]), "");
@@ -285,8 +314,7 @@ fn fleet_upgrade_writes_branches_only_in_upgradable_repos_and_never_touches_work
 
 #[test]
 fn fleet_upgrade_branch_holds_the_same_tree_as_pave_upgrade() {
-    let out = fleet();
-    let out = out.then().args(["fleet", "upgrade", "fleet"]).status(1).run();
+    let out = pave(fleet_of(&["fleet/svc-edited"])).args(["fleet", "upgrade", "fleet"]).run();
     let repo = "fleet/svc-edited";
     let branch_tree = out.git(repo, &["rev-parse", &format!("{BRANCH}^{{tree}}")]);
     let out = out.then().args(["upgrade", repo, "--commit"]).run();
@@ -295,7 +323,9 @@ fn fleet_upgrade_branch_holds_the_same_tree_as_pave_upgrade() {
 
 #[test]
 fn fleet_upgrade_writes_one_branch_with_both_projects_of_a_monorepo() {
-    let out = fleet().then().args(["fleet", "upgrade", "fleet"]).status(1).run();
+    let s = fleet_of(&["fleet/mono"]);
+    let state = checkout_state(&s, "fleet/mono");
+    let out = pave(s).args(["fleet", "upgrade", "fleet"]).run();
     let refs = out.git("fleet/mono", &["for-each-ref", "--format=%(refname)", "refs/heads"]);
     assert_eq!(refs, format!("refs/heads/main\nrefs/heads/{BRANCH}\n"));
     let changed = out.git("fleet/mono", &["diff", "--name-only", "HEAD", BRANCH]);
@@ -308,16 +338,17 @@ fn fleet_upgrade_writes_one_branch_with_both_projects_of_a_monorepo() {
         out.git_output("fleet/mono", &["merge-base", "--is-ancestor", "HEAD", BRANCH]).status.success(),
         "the branch grows from HEAD"
     );
+    assert_eq!(checkout_state(&out, "fleet/mono"), state);
+    out.git("fleet/mono", &["fsck", "--strict", "--no-progress"]);
 }
 
 #[test]
 fn fleet_upgrade_on_conflict_commit_writes_the_markers_on_a_branch() {
-    let out = fleet();
-    let state = checkout_state(&out, "fleet/svc-conflict");
-    let out = out
-        .then()
+    let s = fleet_of(&["fleet/svc-conflict"]);
+    let state = checkout_state(&s, "fleet/svc-conflict");
+    let out = pave(s)
         .args(["fleet", "upgrade", "fleet", "--on-conflict", "commit", "--report", "r.json"])
-        .status(1)
+        .status(3)
         .run();
     let r = report(&out, "r.json");
     assert_eq!(project(&r, "fleet/svc-conflict")["outcome"], "conflict-committed");
@@ -328,28 +359,29 @@ fn fleet_upgrade_on_conflict_commit_writes_the_markers_on_a_branch() {
 
 #[test]
 fn fleet_upgrade_leaves_someone_elses_branch_alone() {
-    let out = fleet();
+    let s = fleet_of(&["fleet/svc-clean", "fleet/svc-edited"]);
     let repo = "fleet/svc-clean";
-    out.git(repo, &["checkout", "-q", "-b", BRANCH]);
-    out.write(&format!("{repo}/docs/guide.md"), "a colleague's work\n");
-    out.commit_all(repo, "by hand");
-    out.git(repo, &["checkout", "-q", "main"]);
-    let theirs = out.git(repo, &["rev-parse", BRANCH]);
-    let out = out.then().args(["fleet", "upgrade", "fleet", "--report", "r.json"]).status(1).run();
+    s.git(repo, &["checkout", "-q", "-b", BRANCH]);
+    s.write(&format!("{repo}/docs/guide.md"), "a colleague's work\n");
+    s.commit_all(repo, "by hand");
+    s.git(repo, &["checkout", "-q", "main"]);
+    let theirs = s.git(repo, &["rev-parse", BRANCH]);
+    let out = pave(s).args(["fleet", "upgrade", "fleet", "--report", "r.json"]).run();
     assert_eq!(out.git(repo, &["rev-parse", BRANCH]), theirs, "the branch was moved");
     let r = report(&out, "r.json");
     assert_eq!(project(&r, repo)["outcome"], "skipped");
     assert!(project(&r, repo)["error"].as_str().unwrap().contains("already exists"));
+    assert_eq!(project(&r, "fleet/svc-edited")["outcome"], "upgraded");
 }
 
 #[test]
 fn fleet_upgrade_runs_again_over_its_own_branch() {
-    let out = fleet().then().args(["fleet", "upgrade", "fleet"]).status(1).run();
-    let out = out.then().args(["fleet", "upgrade", "fleet", "--report", "r.json"]).status(1).run();
-    assert_eq!(outcomes(&report(&out, "r.json")), expected_outcomes());
-    for repo in ["fleet/svc-clean", "fleet/svc-edited"] {
-        assert_eq!(out.git(repo, &["rev-parse", &format!("{BRANCH}^")]).trim(), out.head(repo));
-    }
+    let s = fleet_of(&["fleet/svc-clean", "fleet/mono"]);
+    let out = pave(s).args(["fleet", "upgrade", "fleet"]).run();
+    let out = out.then().args(["fleet", "upgrade", "fleet", "--report", "r.json"]).run();
+    let o = outcomes(&report(&out, "r.json"));
+    assert!(o.values().all(|v| v == "upgraded"), "{o:?}");
+    assert_eq!(out.git("fleet/svc-clean", &["rev-parse", &format!("{BRANCH}^")]).trim(), out.head("fleet/svc-clean"));
     assert_eq!(out.git("fleet/mono", &["rev-list", "--count", &format!("HEAD..{BRANCH}")]).trim(), "2");
     let changed = out.git("fleet/mono", &["diff", "--name-only", "HEAD", BRANCH]);
     assert!(changed.contains("services/a/README.md") && changed.contains("services/b/README.md"), "{changed}");
@@ -357,18 +389,20 @@ fn fleet_upgrade_runs_again_over_its_own_branch() {
 
 #[test]
 fn fleet_upgrade_dry_run_writes_no_branch() {
-    let out = fleet();
-    let before = snapshot(&out);
-    let out = out.then().args(["fleet", "upgrade", "fleet", "--dry-run", "--report", "r.json"]).status(1).run();
+    let s = fleet();
+    let before = snapshot(&s);
+    let out = pave(s).args(["fleet", "upgrade", "fleet", "--dry-run", "--report", "r.json"]).status(1).run();
     assert_eq!(snapshot(&out), before);
     let r = report(&out, "r.json");
-    assert_eq!(project(&r, "fleet/svc-clean")["outcome"], "would-upgrade");
-    assert_eq!(project(&r, "fleet/svc-clean")["commit"], serde_json::Value::Null);
+    for path in ["fleet/svc-clean", "fleet/svc-edited", "fleet/mono/services/a"] {
+        assert_eq!(project(&r, path)["outcome"], "would-upgrade");
+        assert_eq!(project(&r, path)["commit"], serde_json::Value::Null);
+    }
 }
 
 #[test]
 fn fleet_upgrade_report_md_is_a_markdown_table_of_every_project() {
-    let out = fleet().then().args(["fleet", "upgrade", "fleet", "--report", "r.md"]).status(1).run();
+    let out = pave(fleet()).args(["fleet", "upgrade", "fleet", "--report", "r.md"]).status(1).run();
     let md = out.read("r.md");
     assert!(md.starts_with("# pave fleet upgrade\n"), "{md}");
     assert!(md.contains("| project | template | from | to | outcome |"), "{md}");
@@ -380,7 +414,7 @@ fn fleet_upgrade_report_md_is_a_markdown_table_of_every_project() {
 
 #[test]
 fn fleet_upgrade_only_failed_reruns_only_the_failed_projects() {
-    let out = fleet().then().args(["fleet", "upgrade", "fleet", "--report", "r.json"]).status(1).run();
+    let out = pave(fleet()).args(["fleet", "upgrade", "fleet", "--report", "r.json"]).status(1).run();
     let failed: Vec<String> =
         outcomes(&report(&out, "r.json")).into_iter().filter(|(_, o)| o == "failed").map(|(p, _)| p).collect();
     out.commit_all("fleet/svc-dirty", "finish the work");
@@ -393,14 +427,16 @@ fn fleet_upgrade_only_failed_reruns_only_the_failed_projects() {
 
 #[test]
 fn fleet_upgrade_shards_cover_every_project_exactly_once() {
-    let mut out = fleet();
+    let mut s = fleet();
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     for i in 1..=3 {
         let rel = format!("r{i}.json");
-        out = out.then().args(["fleet", "upgrade", "fleet", "--dry-run", "--shard", &format!("{i}/3"), "--report", &rel]).failure().run();
+        let shard = format!("{i}/3");
+        let out = pave(s).args(["fleet", "upgrade", "fleet", "--dry-run", "--shard", &shard, "--report", &rel]).failure().run();
         for path in outcomes(&report(&out, &rel)).into_keys() {
             *seen.entry(path).or_default() += 1;
         }
+        s = out.sandbox;
     }
     let every: BTreeMap<String, usize> = OUTCOMES.iter().map(|(p, _)| ((*p).to_string(), 1)).collect();
     assert_eq!(seen, every);
@@ -408,75 +444,70 @@ fn fleet_upgrade_shards_cover_every_project_exactly_once() {
 
 #[test]
 fn fleet_upgrade_shards_keep_both_projects_of_a_monorepo_on_its_branch() {
-    // The two projects of fleet/mono fall in different shards of 3; running the shards one after
-    // the other must still leave one branch holding both upgrades.
-    let mut out = fleet();
+    // fleet/mono/services/a falls in shard 3 of 3 and fleet/mono/services/b in shard 1: running
+    // the shards one after the other must still leave one branch holding both upgrades.
+    let mut s = fleet_of(&["fleet/mono"]);
     for i in 1..=3 {
-        out = out.then().args(["fleet", "upgrade", "fleet", "--shard", &format!("{i}/3")]).failure().run();
+        s = pave(s).args(["fleet", "upgrade", "fleet", "--shard", &format!("{i}/3")]).run().sandbox;
     }
     for project in ["services/a", "services/b"] {
-        let record = out.git("fleet/mono", &["show", &format!("{BRANCH}:{project}/.pave.toml")]);
+        let record = s.git("fleet/mono", &["show", &format!("{BRANCH}:{project}/.pave.toml")]);
         assert!(record.contains("version = \"2.0.0\""), "{project} lost from {BRANCH}:\n{record}");
     }
 }
 
 #[test]
 fn fleet_upgrade_template_filters_the_projects() {
-    let out = fleet();
-    out.write(
+    let s = fleet_of(&["fleet/svc-clean", "fleet/mono"]);
+    let catalog = s.read("catalog/catalog.toml");
+    s.write(
         "catalog/catalog.toml",
-        format!(
-            "{}\n[[template]]\nname = \"mini\"\nmaturity = \"stable\"\nowner = \"platform-team\"\n",
-            out.read("catalog/catalog.toml")
-        ),
+        format!("{catalog}\n[[template]]\nname = \"mini\"\nmaturity = \"stable\"\nowner = \"platform-team\"\n"),
     );
     for v in ["1.0.0", "2.0.0"] {
-        out.write(&format!("{}/template.toml", Test::version_dir("mini", v)), MINI_MANIFEST);
-        out.write(&format!("{}/files/README.md.tera", Test::version_dir("mini", v)), MINI_README);
+        s.write(&format!("{}/template.toml", Test::version_dir("mini", v)), MINI_MANIFEST);
+        s.write(&format!("{}/files/README.md.tera", Test::version_dir("mini", v)), MINI_README);
     }
-    out.pave_ok(&["new", "mini@1.0.0", "fleet/svc-mini", "-d", "service_name=mini"]);
-    let out = out.then().args(["fleet", "upgrade", "fleet", "--template", "mini", "--report", "r.json"]).status(1).run();
+    s.pave_ok(&["new", "mini@1.0.0", "fleet/svc-mini", "-d", "service_name=mini"]);
+    let out = pave(s).args(["fleet", "upgrade", "fleet", "--template", "mini", "--report", "r.json"]).run();
     let r = outcomes(&report(&out, "r.json"));
     assert_eq!(r["fleet/svc-mini"], "upgraded");
     assert_eq!(r["fleet/svc-clean"], "skipped");
     assert_eq!(r["fleet/mono/services/a"], "skipped");
     assert!(has_branch(&out, "fleet/svc-mini", "pave/mini-2.0.0"));
-    for repo in UPGRADABLE {
+    for repo in ["fleet/svc-clean", "fleet/mono"] {
         assert!(!has_branch(&out, repo, BRANCH), "{repo} was upgraded despite --template mini");
     }
 }
 
 #[test]
 fn fleet_upgrade_exits_0_when_every_project_is_upgraded_or_current() {
-    let out = Test::app().args(["new", "app@1.0.0", "fleet/svc-clean", "-d", "service_name=clean"]).run();
-    new_app(&out, "2.0.0", "fleet/svc-current");
-    let out = out.then().args(["fleet", "upgrade", "fleet", "--report", "r.json"]).run();
+    let s = fleet_of(&["fleet/svc-clean", "fleet/svc-current"]);
+    let out = pave(s).args(["fleet", "upgrade", "fleet", "--report", "r.json"]).stderr_contains("working trees untouched").run();
     let r = outcomes(&report(&out, "r.json"));
     assert_eq!(r["fleet/svc-clean"], "upgraded");
     assert_eq!(r["fleet/svc-current"], "current");
-    assert!(out.stderr.contains("working trees untouched"), "{}", out.stderr);
+    assert!(!has_branch(&out, "fleet/svc-current", BRANCH));
 }
 
 #[test]
 fn fleet_upgrade_exits_3_when_only_conflicts_remain() {
-    let out = Test::app().args(["new", "app@1.0.0", "fleet/svc-clean", "-d", "service_name=clean"]).run();
-    new_app(&out, "1.0.0", "fleet/svc-conflict");
-    out.write("fleet/svc-conflict/config/app.yaml", APP_CONFIG_V1.replace("port: 8080", "port: 7000"));
-    out.commit_all("fleet/svc-conflict", "our port");
-    let out = out.then().args(["fleet", "upgrade", "fleet"]).status(3).stderr_contains("svc-conflict").run();
+    let s = fleet_of(&["fleet/svc-clean", "fleet/svc-conflict"]);
+    let out = pave(s).args(["fleet", "upgrade", "fleet"]).status(3).stderr_contains("svc-conflict").run();
     assert!(!has_branch(&out, "fleet/svc-conflict", BRANCH));
     assert!(has_branch(&out, "fleet/svc-clean", BRANCH));
 }
 
 #[test]
 fn fleet_upgrade_a_corrupted_repository_never_stops_the_others() {
-    let out = Test::app().args(["new", "app@1.0.0", "fleet/a-svc", "-d", "service_name=a"]).run();
-    new_app(&out, "1.0.0", "fleet/m-broken");
-    new_app(&out, "1.0.0", "fleet/z-svc");
+    let s = Test::app().into_sandbox();
+    for repo in ["fleet/a-svc", "fleet/m-broken", "fleet/z-svc"] {
+        new_app(&s, "1.0.0", repo);
+    }
     // Every object of the middle repository is gone: HEAD names a commit that no longer exists.
-    out.remove("fleet/m-broken/.git/objects");
-    std::fs::create_dir(out.path("fleet/m-broken/.git/objects")).unwrap();
-    let out = out.then().args(["fleet", "upgrade", "fleet", "--jobs", "1", "--report", "r.json"]).status(1).run();
+    s.remove("fleet/m-broken/.git/objects");
+    std::fs::create_dir(s.path("fleet/m-broken/.git/objects")).unwrap();
+    let out = pave(s).args(["fleet", "upgrade", "fleet", "--jobs", "1", "--report", "r.json"]).status(1).run();
     let r = report(&out, "r.json");
     let o = outcomes(&r);
     assert_eq!(o.len(), 3);

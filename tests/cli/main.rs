@@ -22,3 +22,4 @@ mod safety;
 mod sandbox;
 mod support;
 mod upgrade;
+mod upgrade_props;

@@ -257,6 +257,24 @@ impl Sandbox {
             .collect()
     }
 
+    /// Every directory below `rel` (`.git` left out), relative to it, sorted: with [`Sandbox::tree`],
+    /// enough to tell two trees apart, empty directories included.
+    pub fn dirs(&self, rel: &str) -> Vec<String> {
+        fn walk(base: &Path, dir: &Path, out: &mut Vec<String>) {
+            for entry in fs::read_dir(dir).unwrap().flatten() {
+                if entry.file_name() != ".git" && entry.file_type().unwrap().is_dir() {
+                    out.push(entry.path().strip_prefix(base).unwrap().display().to_string());
+                    walk(base, &entry.path(), out);
+                }
+            }
+        }
+        let base = self.path(rel);
+        let mut out = Vec::new();
+        walk(&base, &base, &mut out);
+        out.sort();
+        out
+    }
+
     /// Copies the directory `from` to `to` (which must not exist), `.git` included, keeping modes
     /// and links.
     pub fn copy_dir(&self, from: &str, to: &str) {
