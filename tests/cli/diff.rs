@@ -199,8 +199,8 @@ fn diff_patch_applied_with_git_apply_moves_renamed_files_with_their_edits() {
     let out = Test::migrating()
         .args(["new", "mig@1.0.0", "proj", "-d", "service_name=payments", "-d", "region=eu-west-1"])
         .run();
-    out.write("proj/docs/RUNBOOK.md", MIG_RUNBOOK.replace("page the team", "page #payments-oncall"));
-    out.commit_all("proj", "our escalation");
+    out.write("proj/docs/RUNBOOK.md", MIG_RUNBOOK.replace("kubectl rollout undo\n", "kubectl rollout undo deployment/payments\n"));
+    out.commit_all("proj", "our rollback");
     patch_matches_upgrade(out);
 }
 

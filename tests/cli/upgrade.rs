@@ -207,8 +207,7 @@ fn upgrade_keeps_an_edited_binary_file_and_writes_the_templates_beside_it() {
     assert_eq!(out.read_bytes("proj/logo.png.pave-new"), LOGO_V2);
     let unmerged = out.git("proj", &["ls-files", "-u", "--", "logo.png"]);
     assert_eq!(unmerged.lines().count(), 3, "recorded as unmerged: {unmerged}");
-    assert_eq!(out.read_bytes("proj/logo.png").len(), ours.len());
-    assert_ne!(LOGO_V1, ours);
+    assert_eq!(out.git_output("proj", &["show", ":1:logo.png"]).stdout, LOGO_V1, "stage 1 is the base");
 }
 
 #[test]
@@ -272,6 +271,76 @@ fn upgrade_summary_counts_every_outcome() {
         .run();
 }
 
+#[test]
+fn upgrade_treats_a_path_seeded_by_the_new_version_as_a_seed_file() {
+    let t = Test::app();
+    let manifest = crate::fixtures::APP_MANIFEST.replace("seed = [\"src/**\"]", "seed = [\"src/**\", \"README.md\"]");
+    let out = t.manifest("app", "2.0.0", &manifest).args(["new", "app@1.0.0", "proj", "-d", "service_name=payments"]).run();
+    let out = upgrade(out).run();
+    assert_eq!(out.read("proj/README.md"), "# payments\n\nversion one\n", "seeded by 2.0.0: never touched");
+    assert_eq!(out.read("proj/config/app.yaml"), APP_CONFIG_V2);
+}
+
+#[test]
+fn upgrade_commit_in_a_monorepo_commits_only_the_project() {
+    let t = Test::app().git_repo("mono");
+    let out = t.args(["new", "app@1.0.0", "mono/a", "-d", "service_name=a"]).run();
+    out.pave_ok(&["new", "app@1.0.0", "mono/b", "-d", "service_name=b"]);
+    out.commit_all("mono", "two services");
+    out.write("mono/b/docs/guide.md", "b's uncommitted work\n");
+    out.write("mono/b/scratch.txt", "b's untracked notes\n");
+    let out = out.then().args(["upgrade", "mono/a", "--commit"]).run();
+    let committed = out.git("mono", &["show", "--name-only", "--format=", "HEAD"]);
+    assert!(committed.lines().all(|l| l.starts_with("a/")), "only a/ is committed:\n{committed}");
+    assert!(committed.lines().any(|l| l == "a/.pave.toml"), "{committed}");
+    assert_eq!(out.git("mono", &["status", "--porcelain"]), " M b/docs/guide.md\n?? b/scratch.txt\n");
+}
+
+#[test]
+fn upgrade_records_conflicts_of_a_project_inside_a_monorepo_under_its_path() {
+    let t = Test::app().git_repo("mono");
+    let out = t.args(["new", "app@1.0.0", "mono/services/a", "-d", "service_name=a"]).run();
+    out.write("mono/services/a/config/app.yaml", CONFIG_PORT_EDIT);
+    out.commit_all("mono", "service a");
+    let out = out.then().args(["upgrade", "mono/services/a"]).status(3).run();
+    let unmerged = out.git("mono", &["ls-files", "-u"]);
+    assert_eq!(unmerged.lines().count(), 3, "{unmerged}");
+    assert!(unmerged.lines().all(|l| l.ends_with("\tservices/a/config/app.yaml")), "{unmerged}");
+    let status = out.git("mono", &["status", "--porcelain"]);
+    assert!(status.lines().any(|l| l == "UU services/a/config/app.yaml"), "{status}");
+}
+
+#[test]
+fn upgrade_in_the_current_directory() {
+    let out = Test::app_project().then().current_dir("proj").args(["upgrade", "--commit"]).run();
+    assert_eq!(recorded_version(&out, "proj"), "2.0.0");
+    assert_eq!(out.commit_count("proj"), 2);
+}
+
+#[test]
+fn upgrade_removes_the_directory_a_renamed_file_left_empty() {
+    let manifest = |v: &str| {
+        if v == "2.0.0" {
+            format!("{MINI_MANIFEST}\n[[migrations]]\nversion = \"2.0.0\"\nrename_files = {{ \"old/deeper/notes.md\" = \"new/notes.md\" }}\n")
+        } else {
+            MINI_MANIFEST.to_string()
+        }
+    };
+    let out = Test::new()
+        .template("mini", "stable")
+        .manifest("mini", "1.0.0", &manifest("1.0.0"))
+        .file("mini", "1.0.0", "README.md.tera", MINI_README)
+        .file("mini", "1.0.0", "old/deeper/notes.md", "notes\n")
+        .manifest("mini", "2.0.0", &manifest("2.0.0"))
+        .file("mini", "2.0.0", "README.md.tera", MINI_README)
+        .file("mini", "2.0.0", "new/notes.md", "notes\n")
+        .args(["new", "mini@1.0.0", "proj", "-d", "service_name=payments"])
+        .run();
+    let out = upgrade(out).stderr_contains("renamed 1").run();
+    assert_eq!(out.read("proj/new/notes.md"), "notes\n");
+    assert!(!out.exists("proj/old"), "emptied directories are removed");
+}
+
 // ---- migrations and answers ----
 
 /// `pave new mig@1.0.0 proj` with region eu-west-1.
@@ -307,12 +376,12 @@ fn upgrade_to_an_intermediate_version_applies_only_the_migrations_up_to_it() {
 #[test]
 fn upgrade_moves_a_renamed_file_with_its_local_edits() {
     let out = mig_project();
-    out.write("proj/docs/RUNBOOK.md", MIG_RUNBOOK.replace("page the team", "page #payments-oncall"));
-    out.commit_all("proj", "our escalation");
+    out.write("proj/docs/RUNBOOK.md", MIG_RUNBOOK.replace("kubectl rollout undo\n", "kubectl rollout undo deployment/payments\n"));
+    out.commit_all("proj", "our rollback");
     let out = upgrade(out).run();
     assert_eq!(
         out.read("proj/docs/operations.md"),
-        format!("{}\n## Dashboards\n\nsee grafana\n", MIG_RUNBOOK.replace("page the team", "page #payments-oncall")),
+        format!("{}\n## Dashboards\n\nsee grafana\n", MIG_RUNBOOK.replace("kubectl rollout undo\n", "kubectl rollout undo deployment/payments\n")),
         "the local edit moved with the file and merged with the template's change"
     );
     assert!(!out.exists("proj/docs/RUNBOOK.md"), "the old path is gone");
@@ -412,6 +481,13 @@ fn upgrade_to_picks_the_version_asked_for() {
 }
 
 #[test]
+fn upgrade_to_a_pre_release_needs_no_pre_flag() {
+    let out = app_with_pre_release().args(["new", "app@1.0.0", "proj", "-d", "service_name=payments"]).run();
+    let out = upgrade(out).args(["--to", "3.0.0-rc.1"]).run();
+    assert_eq!(recorded_version(&out, "proj"), "3.0.0-rc.1");
+}
+
+#[test]
 fn upgrade_never_moves_backwards_from_a_version_newer_than_every_candidate() {
     let out = app_with_pre_release().args(["new", "app@3.0.0-rc.1", "proj", "-d", "service_name=payments"]).run();
     let before = out.state("proj");
@@ -431,6 +507,14 @@ fn upgrade_to_an_older_version_is_refused() {
 fn upgrade_refuses_uncommitted_changes_to_tracked_files() {
     let out = Test::app_project();
     out.write("proj/docs/guide.md", "uncommitted\n");
+    refused(out, &[], "uncommitted changes to tracked files: docs/guide.md");
+}
+
+#[test]
+fn upgrade_refuses_staged_but_uncommitted_changes() {
+    let out = Test::app_project();
+    out.write("proj/docs/guide.md", "staged\n");
+    out.git("proj", &["add", "docs/guide.md"]);
     refused(out, &[], "uncommitted changes to tracked files: docs/guide.md");
 }
 

@@ -32,6 +32,8 @@ struct FileCase {
     ops: Vec<u8>,
     /// The project's edits: (position, replace the line there rather than insert before it).
     edits: Vec<(usize, bool)>,
+    /// Whether every version of the file ends with a newline.
+    final_newline: bool,
 }
 
 /// A random template pair and a random set of local edits.
@@ -49,14 +51,15 @@ impl FileCase {
         (0..self.lines).map(|n| format!("file {i} line {n}")).collect()
     }
 
-    fn text(lines: &[String]) -> String {
-        lines.iter().map(|l| format!("{l}\n")).collect()
+    fn text(&self, lines: &[String]) -> String {
+        let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+        if self.final_newline { text } else { text.trim_end_matches('\n').to_string() }
     }
 
     /// The file at 1.0.0.
     fn v1(&self, i: usize) -> Option<String> {
         match self.kind {
-            Kind::InBoth | Kind::Removed => Some(Self::text(&self.old_lines(i))),
+            Kind::InBoth | Kind::Removed => Some(self.text(&self.old_lines(i))),
             Kind::Added => None,
         }
     }
@@ -76,9 +79,9 @@ impl FileCase {
             }
         }
         match self.kind {
-            Kind::InBoth => Some(Self::text(&out)),
+            Kind::InBoth => Some(self.text(&out)),
             Kind::Removed => None,
-            Kind::Added => Some(Self::text(&out).replace("file", "new file")),
+            Kind::Added => Some(self.text(&out).replace("file", "new file")),
         }
     }
 
@@ -99,7 +102,7 @@ impl FileCase {
             }
             markers.push(marker);
         }
-        Some((Self::text(&lines), markers))
+        Some((self.text(&lines), markers))
     }
 }
 
@@ -109,8 +112,9 @@ fn file_case() -> impl Strategy<Value = FileCase> {
         1usize..9,
         prop::collection::vec(0u8..6, 0..9),
         prop::collection::vec((0usize..12, any::<bool>()), 0..3),
+        prop::bool::weighted(0.8),
     )
-        .prop_map(|(kind, lines, ops, edits)| FileCase { kind, lines, ops, edits })
+        .prop_map(|(kind, lines, ops, edits, final_newline)| FileCase { kind, lines, ops, edits, final_newline })
 }
 
 fn case() -> impl Strategy<Value = Case> {
