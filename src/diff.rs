@@ -56,6 +56,11 @@ fn file_patch(out: &mut String, from: &str, to: &str, before: Option<&RenderedFi
     if old == new {
         return;
     }
+    if !crate::merge::is_text(old) || !crate::merge::is_text(new) {
+        let _ = writeln!(out, "index {}..{}", blob_id(before), blob_id(after));
+        out.push_str(&binary_patch(old, new));
+        return;
+    }
     let body = unified(from, to, old, new);
     // /dev/null on the side that does not exist, as git writes it.
     let body = match (before, after) {
@@ -64,6 +69,51 @@ fn file_patch(out: &mut String, from: &str, to: &str, before: Option<&RenderedFi
         _ => body,
     };
     out.push_str(&body);
+}
+
+/// git's blob id of a file, or forty zeros for none (the full index line git apply needs
+/// before it applies a binary patch).
+fn blob_id(f: Option<&RenderedFile>) -> String {
+    f.and_then(|f| git2::Oid::hash_object(git2::ObjectType::Blob, f.bytes()).ok())
+        .map_or_else(|| "0".repeat(40), |id| id.to_string())
+}
+
+/// git's base85 alphabet.
+const BASE85: &[u8; 85] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%&()*+-;<=>?@^_`{|}~";
+
+/// One `literal` hunk: the bytes zlib-deflated, then base85 in lines of at most 52 bytes, each
+/// led by its length (`A`–`Z` for 1–26, `a`–`z` for 27–52).
+fn literal(bytes: &[u8]) -> String {
+    use std::io::Write as _;
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    let _ = z.write_all(bytes);
+    let deflated = z.finish().unwrap_or_default();
+    let mut out = format!("literal {}\n", bytes.len());
+    for chunk in deflated.chunks(52) {
+        let n = chunk.len();
+        let len_char =
+            if n <= 26 { b'A' + u8::try_from(n - 1).unwrap_or(0) } else { b'a' + u8::try_from(n - 27).unwrap_or(0) };
+        out.push(char::from(len_char));
+        for group in chunk.chunks(4) {
+            let mut word = [0u8; 4];
+            word[..group.len()].copy_from_slice(group);
+            let mut v = u32::from_be_bytes(word);
+            let mut digits = [0u8; 5];
+            for d in digits.iter_mut().rev() {
+                *d = BASE85[(v % 85) as usize];
+                v /= 85;
+            }
+            out.extend(digits.iter().map(|d| char::from(*d)));
+        }
+        out.push('\n');
+    }
+    out.push('\n');
+    out
+}
+
+/// `GIT binary patch` with the new content, then the old one (for reverse application).
+fn binary_patch(old: &[u8], new: &[u8]) -> String {
+    format!("GIT binary patch\n{}{}", literal(new), literal(old))
 }
 
 /// The whole plan as one patch, in path order: exactly what `pave upgrade` would write.

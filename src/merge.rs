@@ -53,15 +53,16 @@ fn to_crlf(bytes: &[u8]) -> Vec<u8> {
     out
 }
 
-/// A last line shared by all three inputs: libgit2 hands back a null pointer for an empty merge
-/// result (which git2 turns into a slice), so the result is never allowed to be empty. Appending
-/// `\n` + sentinel is injective, so stripping it restores the exact bytes.
-const SENTINEL: &[u8] = b"\n\x01pave-merge-end\x01\n";
+/// A first line shared by all three inputs: libgit2 hands back a null pointer for an empty merge
+/// result (which git2 turns into a slice), so the result is never allowed to be empty. The line
+/// is unchanged on every side, so it always leads the result and stripping it restores the
+/// exact bytes; at the start it leaves git's handling of a missing final newline alone.
+const SENTINEL: &[u8] = b"\x01pave-merge-start\x01\n";
 
 fn with_sentinel(bytes: &[u8]) -> Vec<u8> {
     let mut v = Vec::with_capacity(bytes.len() + SENTINEL.len());
-    v.extend_from_slice(bytes);
     v.extend_from_slice(SENTINEL);
+    v.extend_from_slice(bytes);
     v
 }
 
@@ -90,7 +91,7 @@ pub fn merge(base: &[u8], ours: &[u8], theirs: &[u8], theirs_label: &str) -> Res
     opts.ancestor_label("base").our_label("local").their_label(theirs_label);
     let result = git2::merge_file(&b, &o, &t, Some(&mut opts))?;
     let content = result.content();
-    let merged = content.strip_suffix(SENTINEL).unwrap_or(content).to_vec();
+    let merged = content.strip_prefix(SENTINEL).unwrap_or(content).to_vec();
     Ok(finish(merged, !result.is_automergeable(), crlf))
 }
 

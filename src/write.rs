@@ -58,11 +58,17 @@ pub fn create(dest: &Path, tree: &RenderedTree, force: bool) -> Result<()> {
     let staging = fs::staging_dir(&if existed { fs::canonicalize(dest)? } else { dest.to_path_buf() })?;
     let root = staging.path().join("project");
     fs::create_dir_all(&root)?;
+    // Each directory is created once, parents first (the tree is sorted by path).
+    let mut dirs: Vec<&str> = tree.files.keys().filter_map(|rel| rel.rsplit_once('/').map(|(d, _)| d)).collect();
+    dirs.dedup();
+    let mut made = std::collections::HashSet::new();
+    for dir in dirs {
+        if made.insert(dir) {
+            fs::create_dir_all(&root.join(dir))?;
+        }
+    }
     for (rel, file) in &tree.files {
         let path = root.join(rel);
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent)?;
-        }
         match file {
             RenderedFile::File { bytes, executable } => fs::write_new(&path, bytes, *executable)?,
             RenderedFile::Symlink { target } => fs::symlink(target, &path)?,

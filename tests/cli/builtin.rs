@@ -27,7 +27,7 @@ fn builtin_entries() -> Vec<(String, String, Option<String>)> {
 fn new_builtin_rust_axum_service_works_with_no_configuration() {
     let out = Test::new()
         .args(["new", "rust-axum-service", "payments", "--no-input"])
-        .args(["-d", "service_name=payments", "-d", "team=team-payments"])
+        .args(["-d", "service_name=payments", "-d", "owner=team-payments", "-d", "data_classification=internal"])
         .stderr_contains("Created payments from rust-axum-service")
         .run();
     let record = out.read("payments/.pave.toml");
