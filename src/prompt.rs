@@ -96,12 +96,18 @@ fn check_text(name: &str, q: &Question, text: &str) -> std::result::Result<(), S
 
 /// Lets the user pick a template; retired ones are not offered.
 pub fn pick_template(entries: &[&Entry]) -> Result<usize> {
-    let width = entries.iter().map(|e| e.name.len()).max().unwrap_or(0);
+    let width = entries.iter().map(|e| e.name.chars().count()).max().unwrap_or(0);
+    let dw = entries.iter().map(|e| e.description.chars().count()).max().unwrap_or(0).min(56);
     let items: Vec<String> = entries
         .iter()
         .map(|e| {
             let latest = e.latest.as_ref().map(ToString::to_string).unwrap_or_default();
-            format!("{:width$}  {:12}  {:42}  {latest}", e.name, e.maturity.to_string(), e.description)
+            let mut desc: String = e.description.chars().take(dw).collect();
+            if e.description.chars().count() > dw {
+                desc.pop();
+                desc.push('…');
+            }
+            format!("{:width$}  {:12}  {desc:dw$}  {latest}", e.name, e.maturity.to_string())
         })
         .collect();
     let default = entries.iter().position(|e| e.maturity == Maturity::Stable).unwrap_or(0);
