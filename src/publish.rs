@@ -42,11 +42,11 @@ pub fn collect(catalog: &Catalog) -> Result<Vec<Page<'_>>> {
 
 fn badge(m: Maturity) -> &'static str {
     match m {
-        Maturity::Experimental => "🧪 experimental — opt-in only (`--allow-experimental`), may change or disappear",
-        Maturity::Beta => "β beta — usable, may still change",
-        Maturity::Stable => "✅ stable — the recommended path",
-        Maturity::Deprecated => "⚠️ deprecated — works, but new projects should use the replacement",
-        Maturity::Retired => "⛔ retired — refused for new projects and upgrades",
+        Maturity::Experimental => "EXPERIMENTAL — opt-in only (`--allow-experimental`), may change or disappear",
+        Maturity::Beta => "BETA — usable, may still change",
+        Maturity::Stable => "STABLE — the recommended path",
+        Maturity::Deprecated => "DEPRECATED — works, but new projects should use the replacement",
+        Maturity::Retired => "RETIRED — refused for new projects and upgrades",
     }
 }
 
@@ -78,7 +78,7 @@ pub fn markdown(catalog: &Catalog, pages: &[Page<'_>]) -> String {
             e.maturity,
             e.latest.as_ref().map_or("-".into(), ToString::to_string),
             e.owner,
-            e.description
+            cell(&e.description)
         );
     }
     out.push_str("\n## Support\n\n");
@@ -99,9 +99,12 @@ pub fn markdown(catalog: &Catalog, pages: &[Page<'_>]) -> String {
         if let Some(m) = &p.manifest {
             out.push_str("\n### Questions\n\n| question | type | default | help |\n|---|---|---|---|\n");
             for (name, q) in &m.questions {
-                let default = q.default.as_ref().map_or_else(|| "required".to_string(), |d| format!("`{d}`"));
-                let _ =
-                    writeln!(out, "| `{name}` | {} | {default} | {} |", q.kind.name(), q.help.as_deref().unwrap_or(""));
+                let default = q
+                    .default
+                    .as_ref()
+                    .map_or_else(|| "required".to_string(), |d| format!("`{}`", cell(&d.to_string())));
+                let help = cell(q.help.as_deref().unwrap_or(""));
+                let _ = writeln!(out, "| `{name}` | {} | {default} | {help} |", q.kind.name());
             }
         }
         out.push_str("\n### Support\n\n");
@@ -125,6 +128,11 @@ pub fn markdown(catalog: &Catalog, pages: &[Page<'_>]) -> String {
             writeln!(out, "- **{}** — use {}", e.name, e.replacement.as_deref().unwrap_or("(no replacement named)"));
     }
     out
+}
+
+/// Text safe inside a Markdown table cell (a `|` would end the cell).
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|")
 }
 
 /// A changelog's headings pushed below the page's own (`#` becomes `#####`).

@@ -16,6 +16,7 @@ mod fixtures;
 mod fleet;
 mod git;
 mod new;
+mod publish;
 mod pty;
 mod render;
 mod safety;
