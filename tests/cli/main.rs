@@ -18,6 +18,7 @@ mod git;
 mod new;
 mod publish;
 mod pty;
+mod remote;
 mod render;
 mod safety;
 mod sandbox;

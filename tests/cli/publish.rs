@@ -11,7 +11,9 @@ fn chromium() -> Option<PathBuf> {
     let found = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].iter().map(PathBuf::from).find(|p| p.exists());
     if found.is_none() {
         assert!(std::env::var("CI").is_err(), "chromium is missing under CI: scripts/setup-validators installs it");
-        eprintln!("note: chromium is not installed; the browser check is skipped (scripts/setup-validators installs it)");
+        eprintln!(
+            "note: chromium is not installed; the browser check is skipped (scripts/setup-validators installs it)"
+        );
     }
     found
 }
@@ -57,9 +59,11 @@ fn assert_png(png: &Path) {
 
 #[test]
 fn catalog_publish_html_is_self_contained_and_renders_in_chromium() {
-    let out = Test::new().args(["catalog", "publish", "--out", "site"]).stderr_contains("Published 6 golden paths").run();
+    let out =
+        Test::new().args(["catalog", "publish", "--out", "site"]).stderr_contains("Published 6 golden paths").run();
     let html = out.read("site/index.html");
-    for name in ["rust-axum-service", "python-fastapi-service", "node-ts-service", "worker-job", "python-flask-service"] {
+    for name in ["rust-axum-service", "python-fastapi-service", "node-ts-service", "worker-job", "python-flask-service"]
+    {
         assert!(html.contains(&format!("<h2 id=\"{name}\">")), "{name} has no section");
     }
     assert!(html.contains("EXPERIMENTAL — opt-in only"), "experimental paths are clearly marked");
@@ -87,13 +91,25 @@ fn catalog_publish_markdown_lists_versions_changes_and_retirements() {
     assert!(md.contains("- **Versions:** 1.0.0, 1.1.0, 2.0.0"), "every version is listed");
     assert!(md.contains("#### 2.0.0"), "each version has its changes");
     assert!(md.contains("## Retirement list\n\n- **node-express-service** — use node-ts-service"), "{md}");
-    assert!(md.contains("Replacement: [python-fastapi-service](#python-fastapi-service)"), "deprecated names its replacement");
+    assert!(
+        md.contains("Replacement: [python-fastapi-service](#python-fastapi-service)"),
+        "deprecated names its replacement"
+    );
 }
 
 #[test]
 fn fleet_status_html_renders_in_chromium() {
     let out = Test::new()
-        .args(["new", "rust-axum-service@1.0.0", "fleet/a", "--no-input", "-d", "service_name=pay", "-d", "team=team-a"])
+        .args([
+            "new",
+            "rust-axum-service@1.0.0",
+            "fleet/a",
+            "--no-input",
+            "-d",
+            "service_name=pay",
+            "-d",
+            "team=team-a",
+        ])
         .run()
         .then()
         .args(["fleet", "status", "fleet", "--html", "status.html"])
