@@ -276,12 +276,9 @@ fn check_reports_a_project_without_pave_toml() {
 
 /// `pave exception add RULE --owner ... --reason ... --expires EXPIRES --path proj`.
 fn add_exception(out: Output, rule: &str, expires: &str) -> Test {
-    out.then().args(["exception", "add", rule, "--owner", "alice@example.com", "--reason", "custom release job"]).args([
-        "--expires",
-        expires,
-        "--path",
-        "proj",
-    ])
+    out.then()
+        .args(["exception", "add", rule, "--owner", "alice@example.com", "--reason", "custom release job"])
+        .args(["--expires", expires, "--path", "proj"])
 }
 
 #[test]
@@ -314,7 +311,8 @@ fn exception_add_keeps_the_comments_of_pave_toml() {
 fn exception_add_refuses_an_expiry_in_the_past() {
     let out = Test::paved_project();
     let before = out.read("proj/.pave.toml");
-    let out = add_exception(out, "ownership:owner", &date_in_days(-1)).status(2).stderr_contains("not in the future").run();
+    let out =
+        add_exception(out, "ownership:owner", &date_in_days(-1)).status(2).stderr_contains("not in the future").run();
     assert_eq!(out.read("proj/.pave.toml"), before);
 }
 

@@ -60,7 +60,11 @@ fn diff_prints_the_upgrade_as_a_unified_patch_on_stdout() {
 fn diff_shows_the_conflict_markers_upgrade_would_write() {
     let out = app_with(|s| s.write("proj/config/app.yaml", APP_CONFIG_V1.replace("port: 8080", "port: 7000")));
     let out = diff(out, &[]).run();
-    assert!(out.stdout.contains("+<<<<<<< local\n port: 7000\n+=======\n+port: 9090\n+>>>>>>> app 2.0.0\n"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("+<<<<<<< local\n port: 7000\n+=======\n+port: 9090\n+>>>>>>> app 2.0.0\n"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
@@ -73,7 +77,7 @@ fn diff_is_read_only() {
     let (before, mtimes) = (out.state("proj"), out.mtimes("proj"));
     let mut out = out;
     for args in [&[][..], &["--stat"], &["--json"], &["--exit-code"], &["--drift"], &["--conflict", "rej"]] {
-        let status = if args == ["--exit-code"] { 1 } else { 0 };
+        let status = i32::from(args == ["--exit-code"]);
         out = diff(out, args).status(status).run();
         assert_eq!(out.state("proj"), before, "pave diff {args:?} changed the project");
         assert_eq!(out.mtimes("proj"), mtimes, "pave diff {args:?} touched a file");
@@ -134,7 +138,13 @@ fn diff_json_lists_path_outcome_and_conflict_of_every_file() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| (f["path"].as_str().unwrap().into(), f["outcome"].as_str().unwrap().into(), f["conflict"].as_bool().unwrap()))
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().into(),
+                f["outcome"].as_str().unwrap().into(),
+                f["conflict"].as_bool().unwrap(),
+            )
+        })
         .collect();
     let row = |p: &str, o: &str, c: bool| (p.to_string(), o.to_string(), c);
     assert_eq!(
@@ -199,7 +209,10 @@ fn diff_patch_applied_with_git_apply_moves_renamed_files_with_their_edits() {
     let out = Test::migrating()
         .args(["new", "mig@1.0.0", "proj", "-d", "service_name=payments", "-d", "region=eu-west-1"])
         .run();
-    out.write("proj/docs/RUNBOOK.md", MIG_RUNBOOK.replace("kubectl rollout undo\n", "kubectl rollout undo deployment/payments\n"));
+    out.write(
+        "proj/docs/RUNBOOK.md",
+        MIG_RUNBOOK.replace("kubectl rollout undo\n", "kubectl rollout undo deployment/payments\n"),
+    );
     out.commit_all("proj", "our rollback");
     patch_matches_upgrade(out);
 }
@@ -252,10 +265,7 @@ fn diff_drift_prints_a_patch_from_the_template_to_the_project() {
 
 #[test]
 fn diff_drift_on_an_untouched_project_finds_none() {
-    diff(Test::app_project(), &["--drift", "--exit-code"])
-        .stdout("")
-        .stderr_contains("no drift")
-        .run();
+    diff(Test::app_project(), &["--drift", "--exit-code"]).stdout("").stderr_contains("no drift").run();
 }
 
 #[test]

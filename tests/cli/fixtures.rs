@@ -207,9 +207,10 @@ impl Test {
     /// `tool.sh` executable in both, changed; `lines.txt` changed on its second line.
     pub fn app() -> Self {
         let mut t = Self::new().template("app", "stable");
-        for (version, n, config, logo, lines) in
-            [("1.0.0", "one", APP_CONFIG_V1, LOGO_V1, APP_LINES_V1), ("2.0.0", "two", APP_CONFIG_V2, LOGO_V2, APP_LINES_V2)]
-        {
+        for (version, n, config, logo, lines) in [
+            ("1.0.0", "one", APP_CONFIG_V1, LOGO_V1, APP_LINES_V1),
+            ("2.0.0", "two", APP_CONFIG_V2, LOGO_V2, APP_LINES_V2),
+        ] {
             let script = format!("#!/bin/sh\necho {n}\n# a\n# b\n# c\n# d\n");
             t = t
                 .manifest("app", version, APP_MANIFEST)
@@ -311,7 +312,8 @@ spec:
 "#;
 
 /// The enforced CI workflow of `paved`.
-pub const PAVED_CI: &str = "name: ci\non: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make test\n";
+pub const PAVED_CI: &str =
+    "name: ci\non: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make test\n";
 
 impl Test {
     /// A catalog with `paved` 1.0.0 (stable), whose manifest has `[checks]` and `[files] enforced`,

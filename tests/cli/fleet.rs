@@ -171,7 +171,12 @@ fn outcomes(report: &serde_json::Value) -> BTreeMap<String, String> {
 
 /// One project of a report.
 fn project<'a>(report: &'a serde_json::Value, path: &str) -> &'a serde_json::Value {
-    report["projects"].as_array().unwrap().iter().find(|p| p["path"] == path).unwrap_or_else(|| panic!("{path} not in the report"))
+    report["projects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["path"] == path)
+        .unwrap_or_else(|| panic!("{path} not in the report"))
 }
 
 fn expected_outcomes() -> BTreeMap<String, String> {
@@ -188,8 +193,12 @@ fn has_branch(s: &Sandbox, repo: &str, branch: &str) -> bool {
 #[test]
 fn fleet_status_lists_every_project_with_its_version_latest_and_how_far_behind() {
     let out = pave(fleet()).args(["fleet", "status", "fleet"]).run();
-    let rows: BTreeMap<&str, Vec<&str>> =
-        out.stdout.lines().skip(1).map(|l| (l.split_whitespace().next().unwrap(), l.split_whitespace().collect())).collect();
+    let rows: BTreeMap<&str, Vec<&str>> = out
+        .stdout
+        .lines()
+        .skip(1)
+        .map(|l| (l.split_whitespace().next().unwrap(), l.split_whitespace().collect()))
+        .collect();
     assert_eq!(rows.len(), 12, "{}", out.stdout);
     assert!(out.stdout.starts_with("PATH"), "{}", out.stdout);
     assert_eq!(rows["fleet/svc-clean"][1..6], ["app", "1.0.0", "2.0.0", "major", "stable"], "{}", out.stdout);
@@ -232,7 +241,8 @@ fn fleet_status_json_has_the_fields_of_every_project_and_a_summary() {
 
 #[test]
 fn fleet_status_html_writes_a_self_contained_page() {
-    let out = pave(fleet()).args(["fleet", "status", "fleet", "--html", "status.html"]).stderr_contains("status.html").run();
+    let out =
+        pave(fleet()).args(["fleet", "status", "fleet", "--html", "status.html"]).stderr_contains("status.html").run();
     let html = out.read("status.html");
     assert!(html.contains("<svg"), "charts are inline SVG");
     assert!(!html.contains("http://") && !html.contains("https://"), "no network references:\n{html}");
@@ -258,7 +268,9 @@ fn fleet_upgrade_reports_every_project_and_exits_1_when_some_failed() {
     let r = report(&out, "r.json");
     assert_eq!(outcomes(&r), expected_outcomes());
     for p in r["projects"].as_array().unwrap() {
-        for key in ["path", "template", "from", "to", "outcome", "branch", "commit", "files_changed", "conflicts", "error"] {
+        for key in
+            ["path", "template", "from", "to", "outcome", "branch", "commit", "files_changed", "conflicts", "error"]
+        {
             assert!(p.get(key).is_some(), "{key} missing in {p}");
         }
     }
@@ -346,10 +358,8 @@ fn fleet_upgrade_writes_one_branch_with_both_projects_of_a_monorepo() {
 fn fleet_upgrade_on_conflict_commit_writes_the_markers_on_a_branch() {
     let s = fleet_of(&["fleet/svc-conflict"]);
     let state = checkout_state(&s, "fleet/svc-conflict");
-    let out = pave(s)
-        .args(["fleet", "upgrade", "fleet", "--on-conflict", "commit", "--report", "r.json"])
-        .status(3)
-        .run();
+    let out =
+        pave(s).args(["fleet", "upgrade", "fleet", "--on-conflict", "commit", "--report", "r.json"]).status(3).run();
     let r = report(&out, "r.json");
     assert_eq!(project(&r, "fleet/svc-conflict")["outcome"], "conflict-committed");
     let file = out.git("fleet/svc-conflict", &["show", &format!("{BRANCH}:config/app.yaml")]);
@@ -432,7 +442,10 @@ fn fleet_upgrade_shards_cover_every_project_exactly_once() {
     for i in 1..=3 {
         let rel = format!("r{i}.json");
         let shard = format!("{i}/3");
-        let out = pave(s).args(["fleet", "upgrade", "fleet", "--dry-run", "--shard", &shard, "--report", &rel]).failure().run();
+        let out = pave(s)
+            .args(["fleet", "upgrade", "fleet", "--dry-run", "--shard", &shard, "--report", &rel])
+            .failure()
+            .run();
         for path in outcomes(&report(&out, &rel)).into_keys() {
             *seen.entry(path).or_default() += 1;
         }
@@ -483,7 +496,10 @@ fn fleet_upgrade_template_filters_the_projects() {
 #[test]
 fn fleet_upgrade_exits_0_when_every_project_is_upgraded_or_current() {
     let s = fleet_of(&["fleet/svc-clean", "fleet/svc-current"]);
-    let out = pave(s).args(["fleet", "upgrade", "fleet", "--report", "r.json"]).stderr_contains("working trees untouched").run();
+    let out = pave(s)
+        .args(["fleet", "upgrade", "fleet", "--report", "r.json"])
+        .stderr_contains("working trees untouched")
+        .run();
     let r = outcomes(&report(&out, "r.json"));
     assert_eq!(r["fleet/svc-clean"], "upgraded");
     assert_eq!(r["fleet/svc-current"], "current");

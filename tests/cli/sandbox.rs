@@ -219,8 +219,14 @@ impl Sandbox {
             &["stash", "list"],
         ] {
             let o = self.git_output(rel, args);
-            writeln!(out, "$ git {}\n{}{}", args.join(" "), String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-                .unwrap();
+            writeln!(
+                out,
+                "$ git {}\n{}{}",
+                args.join(" "),
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr)
+            )
+            .unwrap();
         }
         for marker in ["index.lock", "MERGE_HEAD"] {
             writeln!(out, ".git/{marker}: {}", base.join(".git").join(marker).exists()).unwrap();

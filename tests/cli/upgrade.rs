@@ -275,7 +275,8 @@ fn upgrade_summary_counts_every_outcome() {
 fn upgrade_treats_a_path_seeded_by_the_new_version_as_a_seed_file() {
     let t = Test::app();
     let manifest = crate::fixtures::APP_MANIFEST.replace("seed = [\"src/**\"]", "seed = [\"src/**\", \"README.md\"]");
-    let out = t.manifest("app", "2.0.0", &manifest).args(["new", "app@1.0.0", "proj", "-d", "service_name=payments"]).run();
+    let out =
+        t.manifest("app", "2.0.0", &manifest).args(["new", "app@1.0.0", "proj", "-d", "service_name=payments"]).run();
     let out = upgrade(out).run();
     assert_eq!(out.read("proj/README.md"), "# payments\n\nversion one\n", "seeded by 2.0.0: never touched");
     assert_eq!(out.read("proj/config/app.yaml"), APP_CONFIG_V2);
@@ -321,7 +322,9 @@ fn upgrade_in_the_current_directory() {
 fn upgrade_removes_the_directory_a_renamed_file_left_empty() {
     let manifest = |v: &str| {
         if v == "2.0.0" {
-            format!("{MINI_MANIFEST}\n[[migrations]]\nversion = \"2.0.0\"\nrename_files = {{ \"old/deeper/notes.md\" = \"new/notes.md\" }}\n")
+            format!(
+                "{MINI_MANIFEST}\n[[migrations]]\nversion = \"2.0.0\"\nrename_files = {{ \"old/deeper/notes.md\" = \"new/notes.md\" }}\n"
+            )
         } else {
             MINI_MANIFEST.to_string()
         }
@@ -376,12 +379,18 @@ fn upgrade_to_an_intermediate_version_applies_only_the_migrations_up_to_it() {
 #[test]
 fn upgrade_moves_a_renamed_file_with_its_local_edits() {
     let out = mig_project();
-    out.write("proj/docs/RUNBOOK.md", MIG_RUNBOOK.replace("kubectl rollout undo\n", "kubectl rollout undo deployment/payments\n"));
+    out.write(
+        "proj/docs/RUNBOOK.md",
+        MIG_RUNBOOK.replace("kubectl rollout undo\n", "kubectl rollout undo deployment/payments\n"),
+    );
     out.commit_all("proj", "our rollback");
     let out = upgrade(out).run();
     assert_eq!(
         out.read("proj/docs/operations.md"),
-        format!("{}\n## Dashboards\n\nsee grafana\n", MIG_RUNBOOK.replace("kubectl rollout undo\n", "kubectl rollout undo deployment/payments\n")),
+        format!(
+            "{}\n## Dashboards\n\nsee grafana\n",
+            MIG_RUNBOOK.replace("kubectl rollout undo\n", "kubectl rollout undo deployment/payments\n")
+        ),
         "the local edit moved with the file and merged with the template's change"
     );
     assert!(!out.exists("proj/docs/RUNBOOK.md"), "the old path is gone");
@@ -594,10 +603,9 @@ fn upgrade_refuses_a_recorded_version_missing_from_the_catalog() {
 #[test]
 fn upgrade_refuses_a_retired_template_and_names_its_replacement() {
     let out = Test::app_project();
-    let catalog = out.read("catalog/catalog.toml").replace(
-        "maturity = \"stable\"",
-        "maturity = \"retired\"\nreplacement = \"app-next\"",
-    );
+    let catalog = out
+        .read("catalog/catalog.toml")
+        .replace("maturity = \"stable\"", "maturity = \"retired\"\nreplacement = \"app-next\"");
     out.write(
         "catalog/catalog.toml",
         format!("{catalog}\n[[template]]\nname = \"app-next\"\nmaturity = \"stable\"\nowner = \"platform-team\"\n"),

@@ -52,8 +52,8 @@ impl FileCase {
     }
 
     fn text(&self, lines: &[String]) -> String {
-        let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
-        if self.final_newline { text } else { text.trim_end_matches('\n').to_string() }
+        let text = lines.join("\n");
+        if self.final_newline && !lines.is_empty() { text + "\n" } else { text }
     }
 
     /// The file at 1.0.0.
