@@ -141,6 +141,19 @@ pub struct Support {
 }
 
 impl Support {
+    /// The promise's fields that are set, as (label, value), in the order users read them.
+    pub fn fields(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        [
+            ("hours", &self.hours),
+            ("channel", &self.channel),
+            ("escalation", &self.escalation),
+            ("template defects", &self.defects),
+            ("requests", &self.requests),
+        ]
+        .into_iter()
+        .filter_map(|(label, value)| value.as_deref().map(|v| (label, v)))
+    }
+
     /// This promise with the gaps filled from `fallback`.
     fn or(&self, fallback: &Support) -> Support {
         Support {

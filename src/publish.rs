@@ -51,16 +51,10 @@ fn badge(m: Maturity) -> &'static str {
 }
 
 fn support_md(out: &mut String, s: &Support) {
-    for (label, value) in [
-        ("Hours", &s.hours),
-        ("Channel", &s.channel),
-        ("Escalation", &s.escalation),
-        ("Template defects", &s.defects),
-        ("Requests", &s.requests),
-    ] {
-        if let Some(v) = value {
-            let _ = writeln!(out, "- **{label}:** {v}");
-        }
+    for (label, value) in s.fields() {
+        let mut chars = label.chars();
+        let title: String = chars.next().map(|c| c.to_ascii_uppercase()).into_iter().chain(chars).collect();
+        let _ = writeln!(out, "- **{title}:** {value}");
     }
 }
 

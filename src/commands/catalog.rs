@@ -215,15 +215,7 @@ fn maturity_line(entry: &Entry) -> String {
 
 /// The support promise, one line per field.
 pub fn support_lines(out: &mut String, s: &Support) {
-    for (label, value) in [
-        ("hours", &s.hours),
-        ("channel", &s.channel),
-        ("escalation", &s.escalation),
-        ("defects", &s.defects),
-        ("requests", &s.requests),
-    ] {
-        if let Some(v) = value {
-            let _ = writeln!(out, "  {label:12} {v}");
-        }
+    for (label, value) in s.fields() {
+        let _ = writeln!(out, "  {label:16} {value}");
     }
 }

@@ -134,11 +134,11 @@ fn catalog_show_prints_versions_questions_and_support() {
       api_token        api_token  (string, default "", secret)
 
     Support:
-      hours        Mon-Fri 09:00-17:00 UTC
-      channel      #platform-help
-      escalation   platform-oncall
-      defects      platform-team
-      requests     open an issue with the label 'new-capability'
+      hours            Mon-Fri 09:00-17:00 UTC
+      channel          #platform-help
+      escalation       platform-oncall
+      template defects platform-team
+      requests         open an issue with the label 'new-capability'
     "#);
 }
 
@@ -166,11 +166,11 @@ fn catalog_show_prints_the_support_promise_of_the_template() {
     let support = out.stdout.split_once("Support:").map(|(_, s)| s).expect("a Support section");
     insta::assert_snapshot!(support, @"
 
-    hours        best effort
-    channel      #platform-web
-    escalation   platform-oncall
-    defects      platform-team
-    requests     open an issue with the label 'new-capability'
+    hours            best effort
+    channel          #platform-web
+    escalation       platform-oncall
+    template defects platform-team
+    requests         open an issue with the label 'new-capability'
     ");
 }
 
