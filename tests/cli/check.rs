@@ -346,6 +346,21 @@ fn exception_add_refuses_a_date_that_is_not_a_date() {
 }
 
 #[test]
+fn exception_add_refuses_an_empty_owner() {
+    let out = Test::paved_project();
+    let before = out.read("proj/.pave.toml");
+    let expires = date_in_days(10);
+    let out = out
+        .then()
+        .args(["exception", "add", "ownership:owner", "--owner", " ", "--reason", "because"])
+        .args(["--expires", &expires, "--path", "proj"])
+        .status(2)
+        .stderr_contains("--owner")
+        .run();
+    assert_eq!(out.read("proj/.pave.toml"), before);
+}
+
+#[test]
 fn exception_list_shows_each_exception_and_its_state() {
     let out = Test::paved_project();
     write_exception(&out, "drift:.github/workflows/ci.yml", "2020-01-31");

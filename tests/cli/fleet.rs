@@ -494,6 +494,15 @@ fn fleet_upgrade_template_filters_the_projects() {
 }
 
 #[test]
+fn fleet_upgrade_branch_names_the_branch_to_write() {
+    let out =
+        pave(fleet_of(&["fleet/svc-clean"])).args(["fleet", "upgrade", "fleet", "--branch", "platform/app-2"]).run();
+    assert!(has_branch(&out, "fleet/svc-clean", "platform/app-2"));
+    assert!(!has_branch(&out, "fleet/svc-clean", BRANCH));
+    assert_eq!(out.git("fleet/svc-clean", &["branch", "--show-current"]), "main\n");
+}
+
+#[test]
 fn fleet_upgrade_exits_0_when_every_project_is_upgraded_or_current() {
     let s = fleet_of(&["fleet/svc-clean", "fleet/svc-current"]);
     let out = pave(s)

@@ -453,6 +453,30 @@ fn upgrade_data_merges_a_changed_answer_with_local_edits() {
     assert_eq!(out.read("proj/README.md"), "# billing\n\nversion two\n\nOur notes.\n");
 }
 
+#[test]
+fn upgrade_refuses_data_for_a_question_the_template_does_not_ask() {
+    refused(Test::app_project(), &["-d", "no_such_question=1"], "no_such_question");
+}
+
+#[test]
+fn upgrade_refuses_an_invalid_answer() {
+    let out = Test::svc().args(["new", "svc", "proj"]).args(crate::fixtures::SVC_REQUIRED).run();
+    out.copy_dir(&Test::version_dir("svc", "1.0.0"), &Test::version_dir("svc", "1.1.0"));
+    refused(out, &["-d", "replicas=50"], "invalid answer for `replicas`");
+}
+
+#[test]
+fn upgrade_creates_an_added_executable_file_executable() {
+    let out = Test::app()
+        .file("app", "2.0.0", "bin/start.sh", "#!/bin/sh\nexec app\n")
+        .chmod(&format!("{}/files/bin/start.sh", Test::version_dir("app", "2.0.0")), 0o755)
+        .args(["new", "app@1.0.0", "proj", "-d", "service_name=payments"])
+        .run();
+    let out = upgrade(out).run();
+    assert_eq!(out.read("proj/bin/start.sh"), "#!/bin/sh\nexec app\n");
+    assert_eq!(out.mode("proj/bin/start.sh"), 0o755);
+}
+
 // ---- which version ----
 
 /// The app catalog plus a pre-release 3.0.0-rc.1 whose README says so.
