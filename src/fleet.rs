@@ -249,6 +249,8 @@ pub struct StatusSummary {
     pub behind: usize,
     /// Could not be read.
     pub unreadable: usize,
+    /// Made from a template the catalog does not have.
+    pub unknown_template: usize,
     /// On a deprecated or retired template.
     pub on_deprecated_or_retired: usize,
     /// With an expired exception.
@@ -270,6 +272,9 @@ pub fn summarize(rows: &[StatusRow]) -> StatusSummary {
         if r.error.is_some() && r.template.is_empty() {
             s.unreadable += 1;
             continue;
+        }
+        if r.maturity.is_none() {
+            s.unknown_template += 1;
         }
         match r.behind {
             Some(Behind::Current | Behind::Ahead) => s.current += 1,

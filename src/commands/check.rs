@@ -37,10 +37,13 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> Result<i32> {
         ctx.printer.out(&format!("{text}\n"));
     } else {
         ctx.printer.out(&render(&findings));
-        let mut tail = format!("{violations} violation(s), {warnings} warning(s)");
-        if violations == 0 && warnings == 0 {
-            tail = "✔ the project keeps the golden-path contract".into();
-        }
+        let excepted = findings.iter().filter(|f| f.severity == Severity::Excepted).count();
+        let covered = if excepted > 0 { format!(" ({excepted} covered by exceptions)") } else { String::new() };
+        let tail = if violations == 0 && warnings == 0 {
+            format!("✔ the project keeps the golden-path contract{covered}")
+        } else {
+            format!("{violations} violation(s), {warnings} warning(s){covered}")
+        };
         ctx.printer.status(&tail);
     }
     Ok(if violations > 0 { exit::FAILURE } else { exit::OK })

@@ -87,6 +87,7 @@ fn status(ctx: &Context, args: &FleetStatusArgs) -> Result<i32> {
         ("with expired exceptions", summary.with_expired_exceptions),
         ("failing pave check", summary.with_violations),
         ("unreadable", summary.unreadable),
+        ("on templates the catalog does not have", summary.unknown_template),
     ] {
         if n > 0 {
             let _ = write!(tail, " · {n} {label}");
