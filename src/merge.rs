@@ -103,6 +103,11 @@ fn finish(bytes: Vec<u8>, conflicted: bool, crlf: bool) -> Merged {
 mod tests {
     use super::*;
 
+    /// Each item as a line.
+    fn lines(items: &[String]) -> String {
+        items.iter().flat_map(|l| [l.as_str(), "\n"]).collect()
+    }
+
     fn m(base: &str, ours: &str, theirs: &str) -> Merged {
         merge(base.as_bytes(), ours.as_bytes(), theirs.as_bytes(), "svc 2.0.0").expect("merge runs")
     }
@@ -137,8 +142,8 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn merge_laws(base in proptest::collection::vec("[abc]{0,3}", 0..8), x in proptest::collection::vec("[abcd]{0,3}", 0..8)) {
-            let b = base.iter().map(|l| format!("{l}\n")).collect::<String>();
-            let x = x.iter().map(|l| format!("{l}\n")).collect::<String>();
+            let b = lines(&base);
+            let x = lines(&x);
             // merge(b, b, x) = x and merge(b, x, b) = x
             let r1 = m(&b, &b, &x);
             proptest::prop_assert!(!r1.conflicted);
@@ -150,8 +155,7 @@ mod tests {
 
         #[test]
         fn no_local_edit_is_lost(base in proptest::collection::vec("[abc]{0,2}", 0..8), ours in proptest::collection::vec("[abcx]{0,2}", 0..8), theirs in proptest::collection::vec("[abcy]{0,2}", 0..8)) {
-            let join = |v: &[String]| v.iter().map(|l| format!("{l}\n")).collect::<String>();
-            let r = m(&join(&base), &join(&ours), &join(&theirs));
+            let r = m(&lines(&base), &lines(&ours), &lines(&theirs));
             let text = String::from_utf8_lossy(&r.bytes).into_owned();
             // Every line the project added (only ours has `x`) survives, merged or in a conflict.
             for line in ours.iter().filter(|l| l.contains('x')) {
