@@ -1,0 +1,184 @@
+//! The metrics that alerts, recording rules, SLOs and dashboards read are ones the application
+//! emits: each name (`http_server_request_duration_seconds_count`) must appear as a string in the
+//! app's source, in its Prometheus form or its OpenTelemetry form (`http.server.request.duration`,
+//! unit and `_total`/`_bucket`/`_count` suffixes dropped). Recorded series read by dashboards
+//! must be recorded by a rule, and the `job` the queries select must be a scrape job of the
+//! project's collector or Prometheus configuration.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use crate::findings::{Findings, check_every_tree};
+use crate::promql::{self, Source};
+use crate::tree::{Tree, is_yaml};
+
+/// Series that come from Prometheus, Kubernetes or the collector, not from the app.
+fn platform_metric(name: &str) -> bool {
+    matches!(name, "up" | "ALERTS" | "ALERTS_FOR_STATE")
+        || ["scrape_", "kube_", "container_", "node_", "kubelet_", "otelcol_", "probe_", "prometheus_"]
+            .iter()
+            .any(|p| name.starts_with(p))
+}
+
+/// Metric families a client library registers by itself once the app asks for its default
+/// collectors: `(what the app's source says, the prefixes it then emits)`.
+const DEFAULT_COLLECTORS: [(&str, &[&str]); 4] = [
+    // prom-client: collectDefaultMetrics() → process_*, nodejs_*
+    ("collectDefaultMetrics", &["process_", "nodejs_"]),
+    // prometheus_client (Python): the default registry carries process_* and python_*
+    ("prometheus_client", &["process_", "python_"]),
+    // client_golang: collectors.NewGoCollector / NewProcessCollector
+    ("prometheus/client_golang", &["go_", "process_"]),
+    // the Rust prometheus crate's process collector
+    ("ProcessCollector", &["process_"]),
+];
+
+/// Directories that hold configuration, not the application.
+const NOT_APP: [&str; 7] = ["observability/", "deploy/", "infra/", "policy/", "docs/", ".github/", "scripts/"];
+
+/// Extensions of source files that can emit metrics.
+const SOURCE_EXT: [&str; 11] = ["rs", "py", "ts", "mts", "cts", "js", "mjs", "cjs", "go", "java", "kt"];
+
+/// The application's source files and their text.
+fn app_sources(tree: &Tree) -> Vec<(String, String)> {
+    tree.files_where(|f| {
+        !NOT_APP.iter().any(|d| f.starts_with(d))
+            && f.rsplit_once('.').is_some_and(|(_, ext)| SOURCE_EXT.contains(&ext))
+    })
+    .into_iter()
+    .filter_map(|f| tree.text(f).map(|t| (f.to_string(), t)))
+    .collect()
+}
+
+/// The spellings under which an app's source may name metric `name`.
+fn spellings(name: &str) -> Vec<String> {
+    let mut out = vec![name.to_string()];
+    let base = ["_bucket", "_sum", "_count", "_total", "_created"]
+        .iter()
+        .find_map(|s| name.strip_suffix(s))
+        .unwrap_or(name)
+        .to_string();
+    let unitless = ["_seconds", "_milliseconds", "_bytes", "_ratio"]
+        .iter()
+        .find_map(|s| base.strip_suffix(s))
+        .unwrap_or(&base)
+        .to_string();
+    for s in [base, unitless] {
+        out.push(s.replace('_', "."));
+        out.push(s);
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The scrape job names of every Prometheus-style `scrape_configs` in the tree's YAML.
+fn scrape_jobs(tree: &Tree) -> BTreeSet<String> {
+    fn walk(v: &Value, out: &mut BTreeSet<String>) {
+        match v {
+            Value::Object(m) => {
+                if let Some(Value::Array(configs)) = m.get("scrape_configs") {
+                    out.extend(configs.iter().filter_map(|c| c["job_name"].as_str().map(str::to_string)));
+                }
+                m.values().for_each(|v| walk(v, out));
+            }
+            Value::Array(a) => a.iter().for_each(|v| walk(v, out)),
+            _ => {}
+        }
+    }
+    let mut out = BTreeSet::new();
+    for file in tree.files_where(is_yaml) {
+        for doc in tree.yaml_docs(file).unwrap_or_default() {
+            walk(&doc, &mut out);
+        }
+    }
+    out
+}
+
+#[test]
+fn alert_and_dashboard_metrics_are_emitted_by_the_app() {
+    check_every_tree("metric names", check_metrics);
+}
+
+/// The check behind `alert_and_dashboard_metrics_are_emitted_by_the_app`.
+pub fn check_metrics(tree: &Tree, f: &mut Findings) {
+    check_metrics_after_upgrade(tree, f, "");
+}
+
+/// The same check on an upgraded project, whose application code (seed files) the upgrade left
+/// alone: a metric the app does not emit yet is only a note when `upgrade_notes` (the changelogs
+/// of the versions crossed) name it, i.e. renaming it in the app is a documented manual step.
+pub fn check_metrics_after_upgrade(tree: &Tree, f: &mut Findings, upgrade_notes: &str) {
+    let queries: Vec<_> = promql::queries(tree).into_iter().filter(|q| q.source != Source::Test).collect();
+    if queries.is_empty() {
+        return;
+    }
+    let recorded: BTreeSet<String> = promql::recorded_names(tree).into_iter().collect();
+    let sources = app_sources(tree);
+    let jobs = scrape_jobs(tree);
+    let mut reported = BTreeSet::new();
+    for q in &queries {
+        let Ok(expr) = promql::parse(&q.expr) else { continue }; // reported by the PromQL check
+        let mut names = Vec::new();
+        promql::metric_names(&expr, &mut names);
+        for name in names {
+            f.checked();
+            let from_defaults = DEFAULT_COLLECTORS.iter().any(|(marker, prefixes)| {
+                prefixes.iter().any(|p| name.starts_with(p)) && sources.iter().any(|(_, t)| t.contains(marker))
+            });
+            if recorded.contains(&name) || platform_metric(&name) || from_defaults {
+                continue;
+            }
+            if name.contains(':') {
+                f.fail(
+                    tree,
+                    &q.file,
+                    format!("{}: reads {name}, which no recording rule of the project records", q.what),
+                );
+                continue;
+            }
+            let candidates = spellings(&name);
+            let emitted = sources.iter().any(|(_, text)| {
+                candidates
+                    .iter()
+                    .any(|c| ['"', '\'', '`'].iter().any(|quote| text.contains(&format!("{quote}{c}{quote}"))))
+            });
+            if !emitted && candidates.iter().any(|c| upgrade_notes.contains(c.as_str())) {
+                if reported.insert(name.clone()) {
+                    eprintln!(
+                        "NOTE {}: {}: {} reads {name}, which the app does not emit yet: a manual step the changelog documents",
+                        tree.label, q.file, q.what
+                    );
+                }
+                continue;
+            }
+            if !emitted && reported.insert(name.clone()) {
+                let files: Vec<&str> = sources.iter().map(|(f, _)| f.as_str()).collect();
+                f.fail(
+                    tree,
+                    &q.file,
+                    format!(
+                        "{}: reads {name}, which the app does not emit: none of {candidates:?} is a string in its source ({})",
+                        q.what,
+                        if files.is_empty() { "no source files".to_string() } else { files.join(", ") }
+                    ),
+                );
+            }
+        }
+        if !jobs.is_empty() {
+            let mut selected = Vec::new();
+            promql::label_values(&expr, "job", &mut selected);
+            for job in selected.into_iter().filter(|j| !jobs.contains(j) && j != "grafana_variable") {
+                f.fail(tree, &q.file, format!("{}: selects job=\"{job}\", but the scrape jobs are {jobs:?}", q.what));
+            }
+        }
+    }
+}
+
+#[test]
+fn metric_spellings_cover_prometheus_and_opentelemetry_names() {
+    let s = spellings("http_server_request_duration_seconds_count");
+    assert!(s.contains(&"http.server.request.duration".to_string()), "{s:?}");
+    assert!(spellings("app_hello_requests_total").contains(&"app.hello.requests".to_string()));
+}
