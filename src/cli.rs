@@ -348,7 +348,7 @@ pub enum TemplateCommand {
 /// `pave template lint`.
 #[derive(Debug, Args)]
 pub struct TemplateLintArgs {
-    /// A catalog directory, or one version's directory (templates/NAME/VERSION); default: --catalog, else .
+    /// A catalog directory, or one version's directory (templates/NAME/VERSION); default: --catalog, else the current directory
     pub dir: Option<PathBuf>,
     /// Fail instead of adding new released versions to catalog.lock (for CI)
     #[arg(long)]
