@@ -5,7 +5,8 @@
 //!   --locked`, all renders sharing one `CARGO_TARGET_DIR` (target/golden-apps/target);
 //! - Python: a venv per template version under tests/validators/.app-venvs, with the rendered
 //!   lockfile installed (hashes checked when it has them) on a Python that meets
-//!   `requires-python`, then `python -m pytest`;
+//!   `requires-python`, then `ruff check` and `ruff format --check` (when the lock installs ruff)
+//!   and `python -m pytest`;
 //! - Node: `npm ci`, then the `typecheck`, `lint`, `build` and `test` scripts it defines.
 
 use std::path::{Path, PathBuf};
@@ -145,6 +146,16 @@ fn generated_python_apps_pass_their_tests() {
             step(&p.label, &format!("pip install -r {lock}"), install.args(["-r", lock]))?;
             std::fs::write(&stamp, &lock_text).unwrap();
         }
+        // The linters its CI runs, when its dev lock installs them.
+        let ruff = venv.join("bin/ruff");
+        if ruff.is_file() {
+            step(&p.label, "ruff check", project_command(&ruff, &p.root).args(["check", "--no-cache", "."]))?;
+            step(
+                &p.label,
+                "ruff format --check",
+                project_command(&ruff, &p.root).args(["format", "--check", "--no-cache", "."]),
+            )?;
+        }
         step(
             &p.label,
             "pytest",
@@ -173,7 +184,8 @@ fn python_for(p: &Tree) -> Result<PathBuf, String> {
         }
     }
     for v in 8..=20 {
-        if let Some(bin) = tools::locate(&format!("python3.{v}")) {
+        // pyenv's shims fail for a version that is not selected: its versions are listed above.
+        if let Some(bin) = tools::locate(&format!("python3.{v}")).filter(|b| !b.to_string_lossy().contains("/shims/")) {
             found.push(((3, v), bin));
         }
     }

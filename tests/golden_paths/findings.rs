@@ -55,6 +55,11 @@ impl Findings {
         self.problems.extend(other.problems);
     }
 
+    /// The problems recorded so far.
+    pub fn problems(&self) -> &[String] {
+        &self.problems
+    }
+
     /// Whether no problem was recorded.
     pub fn is_clean(&self) -> bool {
         self.problems.is_empty()

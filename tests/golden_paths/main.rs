@@ -26,6 +26,7 @@ mod consistency;
 mod findings;
 mod kubernetes;
 mod metrics;
+mod mutations;
 mod pave;
 mod policy;
 mod promql;

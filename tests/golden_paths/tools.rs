@@ -316,11 +316,18 @@ pub fn zizmor(trees: &[&'static Tree]) -> Vec<Findings> {
                 format!("zizmor printed no JSON (exit {:?}):\n{stdout}{stderr}", out.status.code()),
             )];
         };
+        // zizmor skips a file it cannot read as a workflow with only a warning: not audited is a failure.
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let skipped = stderr
+            .lines()
+            .filter(|l| l.contains("failed to"))
+            .map(|l| (".github/".to_string(), format!("zizmor did not audit a file: {}", l.trim())));
         found
             .iter()
             .filter(|f| !f["ignored"].as_bool().unwrap_or(false))
             .filter(|f| !ZIZMOR_ALLOWED_SEVERITIES.contains(&f["determinations"]["severity"].as_str().unwrap_or("")))
             .map(zizmor_finding)
+            .chain(skipped)
             .collect()
     }));
     reports
@@ -557,7 +564,12 @@ pub fn backstage(trees: &[&'static Tree]) -> Vec<Findings> {
     }
     let script = validators_dir().join("check-catalog-info.mjs");
     let jobs = jobs(trees, |t| {
-        strings(t.files_where(|f| is_yaml(f) && t.text(f).is_some_and(|s| s.contains("apiVersion: backstage.io/"))))
+        let entity = |f: &str| {
+            t.yaml_docs(f).is_ok_and(|docs| {
+                docs.iter().any(|d| d["apiVersion"].as_str().is_some_and(|v| v.starts_with("backstage.io/")))
+            })
+        };
+        strings(t.files_where(|f| is_yaml(f) && !f.starts_with(".github/") && entity(f)))
     });
     reports.push(batch("@backstage/catalog-model", &jobs, |paths| {
         let mut cmd = pave::scrubbed(&node);
