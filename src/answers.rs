@@ -90,9 +90,9 @@ impl AnswerError {
     pub fn hint(&self) -> Option<String> {
         match self {
             Self::Invalid { question, example: Some(ex), .. } => Some(format!("for example -d {question}={ex}")),
-            Self::Missing { question, .. } => Some(format!(
-                "pass -d {question}=VALUE or put it in --data-file (prompts are off: no terminal, or --no-input)"
-            )),
+            Self::Missing { question, .. } => {
+                Some(format!("pass -d {question}=VALUE (prompts are off: no terminal, or --no-input)"))
+            }
             Self::Unknown { suggestions, .. } if !suggestions.is_empty() => {
                 Some(format!("did you mean `{}`?", suggestions.join("` or `")))
             }

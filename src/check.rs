@@ -67,7 +67,7 @@ pub fn check(root: &std::path::Path, file: &ProjectFile, catalog: &Catalog) -> R
         Ok(e) => e,
         Err(e) => {
             out.push(finding("template", Severity::Error, Some(".pave.toml"), e.to_string(), e.hint()));
-            return Ok(apply_exceptions(out, file));
+            return Ok(apply_exceptions(out, file, catalog));
         }
     };
     if !entry.versions.contains(&recorded.version) {
@@ -81,7 +81,7 @@ pub fn check(root: &std::path::Path, file: &ProjectFile, catalog: &Catalog) -> R
                 entry.versions.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
             )),
         ));
-        return Ok(apply_exceptions(out, file));
+        return Ok(apply_exceptions(out, file, catalog));
     }
     match entry.maturity {
         Maturity::Retired => out.push(finding(
@@ -117,7 +117,7 @@ pub fn check(root: &std::path::Path, file: &ProjectFile, catalog: &Catalog) -> R
     ownership(root, entry.maturity, &tv.entry.name, &recorded.version, &mut out)?;
 
     enforced_drift(root, file, catalog, &tv, &mut out)?;
-    Ok(apply_exceptions(out, file))
+    Ok(apply_exceptions(out, file, catalog))
 }
 
 fn required(root: &std::path::Path, tv: &crate::catalog::TemplateVersion, out: &mut Vec<Finding>) -> Result<()> {
@@ -288,10 +288,24 @@ fn ownership(
 }
 
 /// Marks findings covered by a valid exception, and reports expired and stale exceptions.
-fn apply_exceptions(mut findings: Vec<Finding>, file: &ProjectFile) -> Vec<Finding> {
+fn apply_exceptions(mut findings: Vec<Finding>, file: &ProjectFile, catalog: &Catalog) -> Vec<Finding> {
     let today = crate::fleet::today();
+    let max_days = catalog.meta.max_exception_days.unwrap_or(crate::fleet::DEFAULT_MAX_EXCEPTION_DAYS);
     let mut extra = Vec::new();
     for ex in &file.exceptions {
+        // `pave exception add` caps the expiry; one written by hand is held to the same cap.
+        if crate::fleet::days_until(&ex.expires, today).is_some_and(|d| d > i64::from(max_days)) {
+            extra.push(finding(
+                format!("exception-too-long:{}", ex.rule),
+                Severity::Error,
+                Some(".pave.toml"),
+                format!(
+                    "the exception for {} runs until {}, beyond the catalog's maximum of {max_days} days",
+                    ex.rule, ex.expires
+                ),
+                Some("set an earlier expiry, and renew the exception when it lapses".into()),
+            ));
+        }
         let matching: Vec<&mut Finding> = findings.iter_mut().filter(|f| rule_matches(&ex.rule, &f.rule)).collect();
         if crate::fleet::expired(&ex.expires, today) {
             extra.push(finding(

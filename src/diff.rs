@@ -121,7 +121,11 @@ pub fn patch(plan: &UpgradePlan) -> String {
     let mut out = String::new();
     for f in plan.changes() {
         let from = f.moved_from.as_deref().unwrap_or(&f.path);
-        file_patch(&mut out, from, &f.path, f.before.as_ref(), f.after.as_ref());
+        // A conflict that keeps the project's file (.rej, .pave-new) changes only its side file;
+        // an empty `diff --git` header would make git apply abort.
+        if f.before != f.after || f.moved_from.is_some() {
+            file_patch(&mut out, from, &f.path, f.before.as_ref(), f.after.as_ref());
+        }
         if let Some((side, content)) = f.side_file() {
             file_patch(&mut out, &side, &side, None, Some(&content));
         }
@@ -187,7 +191,10 @@ pub fn note(f: &PlannedFile) -> String {
         _ => {
             let (add, del) = line_counts(f);
             match (add, del) {
-                (0, 0) => String::new(),
+                (0, 0) => match (&f.before, &f.after) {
+                    (Some(b), Some(a)) if mode(b) != mode(a) => format!("mode {} → {}", mode(b), mode(a)),
+                    _ => String::new(),
+                },
                 (a, 0) => format!("+{a}"),
                 (0, d) => format!("−{d}"),
                 (a, d) => format!("+{a} −{d}"),

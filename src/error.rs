@@ -105,6 +105,9 @@ impl Error {
             Self::Answer(e) => e.hint(),
             Self::Usage { hint, .. } | Self::Destination { hint, .. } => hint.clone(),
             Self::Git(e) => e.hint(),
+            Self::Project(crate::project::ProjectError::Missing(_)) => Some(
+                "run it in a project made by `pave new` (or pass its path); a deleted .pave.toml can be restored from git".into(),
+            ),
             Self::Remote(_) => {
                 Some("check the URL and your access to it; `--catalog builtin` uses the built-in catalog".into())
             }

@@ -32,6 +32,8 @@ pub struct Project {
 pub fn discover(roots: &[PathBuf]) -> Vec<Project> {
     let mut out = Vec::new();
     for root in roots {
+        // Canonical, so `.` and `~/fleet` name (and shard) the same projects the same way.
+        let root = &crate::fs::canonicalize(root).unwrap_or_else(|_| root.clone());
         let walker = walkdir::WalkDir::new(root).sort_by_file_name().into_iter().filter_entry(|e| {
             !(e.file_type().is_dir() && e.depth() > 0 && SKIP_DIRS.contains(&e.file_name().to_string_lossy().as_ref()))
         });
@@ -63,7 +65,10 @@ pub fn from_list(text: &str) -> Vec<Project> {
     text.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(|l| Project { dir: PathBuf::from(l), name: l.trim_end_matches('/').to_string() })
+        .map(|l| Project {
+            dir: crate::fs::canonicalize(Path::new(l)).unwrap_or_else(|_| PathBuf::from(l)),
+            name: l.trim_end_matches('/').to_string(),
+        })
         .collect()
 }
 
@@ -174,6 +179,27 @@ pub fn today() -> toml::value::Date {
         month: u8::try_from(month).unwrap_or(1),
         day: u8::try_from(day).unwrap_or(1),
     }
+}
+
+/// The longest an exception may run when the catalog sets no maximum.
+pub const DEFAULT_MAX_EXCEPTION_DAYS: u32 = 180;
+
+/// Days since 1970-01-01 of a civil date.
+pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Days from `today` to a date (negative in the past); `None` without a date part.
+pub fn days_until(when: &toml::value::Datetime, today: toml::value::Date) -> Option<i64> {
+    let d = when.date?;
+    let day = |x: toml::value::Date| days_from_civil(i64::from(x.year), i64::from(x.month), i64::from(x.day));
+    Some(day(d) - day(today))
 }
 
 /// Whether an exception's expiry is before `today`.
@@ -511,8 +537,12 @@ fn upgrade_inner(
         return Ok(());
     }
     let catalog = catalog_for(file.template.catalog.as_deref())?;
-    let req =
-        Request { to: opts.to.clone(), pre: false, overrides: opts.overrides.clone(), style: ConflictStyle::Inline };
+    let req = Request {
+        to: opts.to.clone(),
+        fill: opts.overrides.clone(),
+        style: ConflictStyle::Inline,
+        ..Request::default()
+    };
     let prepared = match upgrade::prepare(&catalog, &file, &req, &mut NoPrompt)? {
         Target::Current { recorded, .. } => {
             out.to = recorded.to_string();
@@ -546,7 +576,13 @@ fn upgrade_inner(
         return Ok(());
     }
     let changes = crate::apply::tree_changes(&plan, &prepared.record);
-    let mut message = format!("Upgrade {} from {} to {}\n\n", prepared.to.entry.name, out.from, out.to);
+    let place = crate::fs::canonicalize(&project.dir)
+        .ok()
+        .and_then(|d| d.strip_prefix(repo.workdir()).ok().map(|p| p.to_string_lossy().into_owned()))
+        .filter(|p| !p.is_empty())
+        .map(|p| format!(" in {p}"))
+        .unwrap_or_default();
+    let mut message = format!("Upgrade {} from {} to {}{place}\n\n", prepared.to.entry.name, out.from, out.to);
     for f in &plan.files {
         let _ = writeln!(message, "{:9} {}", f.action.word(), crate::diff::display_path(f));
     }

@@ -38,7 +38,9 @@ fn ctx<T>(op: &'static str, path: &Path, r: Result<T, git2::Error>) -> Result<T,
 
 /// The work tree that contains `path` (or its nearest existing ancestor), if any.
 pub fn enclosing_work_tree(path: &Path) -> Option<PathBuf> {
-    let mut probe = path;
+    // A relative path's parents end in "", which never exists: start from an absolute one.
+    let absolute = if path.is_absolute() { path.to_path_buf() } else { std::env::current_dir().ok()?.join(path) };
+    let mut probe = absolute.as_path();
     while !probe.exists() {
         probe = probe.parent()?;
     }

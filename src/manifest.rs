@@ -232,11 +232,21 @@ impl Manifest {
 pub fn globset(patterns: &[String]) -> globset::GlobSet {
     let mut b = globset::GlobSetBuilder::new();
     for p in patterns {
-        if let Ok(g) = globset::GlobBuilder::new(p).literal_separator(true).build() {
+        if let Ok(g) = globset::GlobBuilder::new(&gitignore_form(p)).literal_separator(true).build() {
             b.add(g);
         }
     }
     b.build().unwrap_or_else(|_| globset::GlobSet::empty())
+}
+
+/// As in .gitignore: a pattern with no `/` matches at any depth (`*.log`, `.DS_Store`); one
+/// with a `/` is relative to the project root, and a leading `/` only anchors it.
+fn gitignore_form(pattern: &str) -> String {
+    match pattern.strip_prefix('/') {
+        Some(anchored) => anchored.to_string(),
+        None if !pattern.contains('/') => format!("**/{pattern}"),
+        None => pattern.to_string(),
+    }
 }
 
 fn is_identifier(name: &str) -> bool {
@@ -414,6 +424,15 @@ mod tests {
     fn literal_default_must_fit_its_type() {
         let e = parse("[template]\n[questions.n]\ntype='int'\ndefault='many'\n").unwrap_err();
         assert!(e.contains("default \"many\" is not a valid int value"), "{e}");
+    }
+
+    #[test]
+    fn globs_follow_gitignore() {
+        let set = globset(&["deep.md".into(), "src/**".into(), "/top.txt".into(), "*.tera".into()]);
+        assert!(set.is_match("docs/sub/deep.md"), "no slash: any depth");
+        assert!(set.is_match("src/a/b.rs") && !set.is_match("lib/src/a.rs"), "a slash anchors at the root");
+        assert!(set.is_match("top.txt") && !set.is_match("a/top.txt"), "a leading slash anchors");
+        assert!(set.is_match("docs/x.md.tera"), "* matches within a component at any depth");
     }
 
     #[test]

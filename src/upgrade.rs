@@ -17,8 +17,13 @@ pub struct Request {
     pub to: Option<String>,
     /// `--pre`: pre-releases are candidates.
     pub pre: bool,
-    /// `-d KEY=VALUE`.
+    /// `-d KEY=VALUE`: changes an answer (and re-renders even without a newer version).
     pub overrides: Vec<String>,
+    /// `KEY=VALUE` answers used only where the project has none (the fleet's `-d`: it answers
+    /// questions a new version adds, and never changes what a project already answered).
+    pub fill: Vec<String>,
+    /// Defaults that beat the template's (the user config's `[answers]`).
+    pub defaults: indexmap::IndexMap<String, serde_json::Value>,
     /// `--conflict`.
     pub style: ConflictStyle,
 }
@@ -172,7 +177,13 @@ pub fn prepare(catalog: &Catalog, project: &ProjectFile, req: &Request, prompter
     values.retain(|k, _| to.manifest.questions.contains_key(k));
     let mut given = Given::from_pairs(&req.overrides)?;
     given.check_keys(&to.manifest, &entry.name)?;
+    for (key, raw) in Given::from_pairs(&req.fill)?.cli {
+        if to.manifest.questions.contains_key(&key) && !values.contains_key(&key) {
+            values.insert(key, serde_json::Value::String(raw));
+        }
+    }
     given.data = values;
+    given.defaults.clone_from(&req.defaults);
     given.secrets_empty = true;
     let new = answers::resolve(&to.manifest, &given, prompter, &render::meta(&to, catalog))?;
 

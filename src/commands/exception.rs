@@ -10,9 +10,6 @@ use crate::error::{Error, Result, exit};
 use crate::fleet::{expired, today};
 use crate::project::{FILE_NAME, ProjectFile};
 
-/// The longest an exception may run when the catalog sets no maximum.
-const DEFAULT_MAX_DAYS: u32 = 180;
-
 /// Runs an `exception` subcommand.
 pub fn run(ctx: &Context, cmd: &ExceptionCommand) -> Result<i32> {
     match cmd {
@@ -21,24 +18,13 @@ pub fn run(ctx: &Context, cmd: &ExceptionCommand) -> Result<i32> {
     }
 }
 
-/// Days since 1970-01-01 of a civil date.
-fn days(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 fn add(ctx: &Context, args: &ExceptionAddArgs) -> Result<i32> {
     let root = project_root(args.path.as_deref())?;
     let file = ProjectFile::read(&root)?;
     let date: toml::value::Date = parse_date(&args.expires)?;
     let now = today();
-    let span = days(i64::from(date.year), i64::from(date.month), i64::from(date.day))
-        - days(i64::from(now.year), i64::from(now.month), i64::from(now.day));
+    let expires = toml::value::Datetime { date: Some(date), time: None, offset: None };
+    let span = crate::fleet::days_until(&expires, now).unwrap_or(0);
     if span <= 0 {
         return Err(Error::usage(
             format!("--expires {} is not in the future", args.expires),
@@ -46,7 +32,7 @@ fn add(ctx: &Context, args: &ExceptionAddArgs) -> Result<i32> {
         ));
     }
     let catalog = ctx.catalog_for(file.template.catalog.as_deref())?;
-    let max = catalog.meta.max_exception_days.unwrap_or(DEFAULT_MAX_DAYS);
+    let max = catalog.meta.max_exception_days.unwrap_or(crate::fleet::DEFAULT_MAX_EXCEPTION_DAYS);
     if span > i64::from(max) {
         return Err(Error::usage(
             format!("--expires {} is {span} days away; the catalog allows at most {max}", args.expires),

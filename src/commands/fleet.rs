@@ -81,7 +81,8 @@ fn status(ctx: &Context, args: &FleetStatusArgs) -> Result<i32> {
         return Ok(exit::OK);
     }
     ctx.printer.out(&status_table(&rows));
-    let mut tail = format!("{} projects: {} current · {} behind", summary.projects, summary.current, summary.behind);
+    let noun = if summary.projects == 1 { "project" } else { "projects" };
+    let mut tail = format!("{} {noun}: {} current · {} behind", summary.projects, summary.current, summary.behind);
     for (label, n) in [
         ("on deprecated or retired templates", summary.on_deprecated_or_retired),
         ("with expired exceptions", summary.with_expired_exceptions),
@@ -157,7 +158,11 @@ fn upgrade(ctx: &Context, args: &FleetUpgradeArgs) -> Result<i32> {
         dry_run: args.dry_run,
         on_conflict: args.on_conflict,
     };
-    ctx.printer.status(&format!("{count} projects, {jobs} jobs"));
+    ctx.printer.status(&format!(
+        "{count} {}, {jobs} {}",
+        if count == 1 { "project" } else { "projects" },
+        if jobs == 1 { "job" } else { "jobs" }
+    ));
     let cache = CatalogCache { ctx, loaded: Mutex::new(HashMap::new()) };
     let started = Instant::now();
     let progress = ctx.printer.progress(count as u64);
@@ -217,7 +222,12 @@ fn outcome_line(o: &RepoOutcome) -> String {
 /// The reason of a failure without its specifics, to group failures on screen.
 fn reason(error: &str) -> String {
     let error = error.strip_prefix("git: ").unwrap_or(error);
-    error.split([':', '(', '`']).next().unwrap_or(error).trim().to_string()
+    // Names in backticks differ per project; the words around them are the reason.
+    let mut general = String::new();
+    for (i, part) in error.split('`').enumerate() {
+        general.push_str(if i % 2 == 1 { "…" } else { part });
+    }
+    general.split([':', '(']).next().unwrap_or(&general).trim().to_string()
 }
 
 fn print_upgrade_summary(ctx: &Context, outcomes: &[RepoOutcome], elapsed: f64, args: &FleetUpgradeArgs) {
@@ -253,11 +263,16 @@ fn print_upgrade_summary(ctx: &Context, outcomes: &[RepoOutcome], elapsed: f64, 
         outcomes.iter().filter(|o| matches!(o.outcome, Outcome::Upgraded | Outcome::ConflictCommitted)).collect();
     if !upgraded.is_empty() {
         let mut branches: Vec<&str> = upgraded.iter().filter_map(|o| o.branch.as_deref()).collect();
+        branches.sort_unstable();
         branches.dedup();
+        let mut repos: Vec<std::path::PathBuf> = upgraded.iter().map(|o| fleet::repo_key(Path::new(&o.dir))).collect();
+        repos.sort();
+        repos.dedup();
         ctx.printer.status(&format!(
-            "Branch {} written in {} repositories; working trees untouched.",
+            "Branch {} written in {} {}; working trees untouched.",
             branches.join(", "),
-            upgraded.len()
+            repos.len(),
+            if repos.len() == 1 { "repository" } else { "repositories" }
         ));
     }
     if let Some(report) = &args.report {
@@ -271,9 +286,10 @@ fn print_upgrade_summary(ctx: &Context, outcomes: &[RepoOutcome], elapsed: f64, 
 }
 
 fn write_report(path: &Path, outcomes: &[RepoOutcome], elapsed: f64) -> Result<()> {
-    let mut summary: BTreeMap<&'static str, usize> = BTreeMap::new();
+    // Keyed by the same kebab-case names as each project's `outcome`.
+    let mut summary: BTreeMap<String, usize> = BTreeMap::new();
     for o in outcomes {
-        *summary.entry(outcome_word(o.outcome)).or_default() += 1;
+        *summary.entry(outcome_word(o.outcome).replace(' ', "-")).or_default() += 1;
     }
     let is_md = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("md") || e.eq_ignore_ascii_case("markdown"));
     let text = if is_md {

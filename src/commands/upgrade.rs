@@ -36,7 +36,14 @@ pub(super) fn plan_project(ctx: &Context, args: &TargetArgs) -> Result<Planned> 
     let project = ProjectFile::read(&root)?;
     let catalog: Catalog = ctx.catalog_for(project.template.catalog.as_deref())?;
     let repo = ProjectRepo::open(&root)?.ok();
-    let req = Request { to: args.to.clone(), pre: args.pre, overrides: args.data.clone(), style: args.conflict };
+    let req = Request {
+        to: args.to.clone(),
+        pre: args.pre,
+        overrides: args.data.clone(),
+        fill: Vec::new(),
+        defaults: ctx.config.answer_defaults(),
+        style: args.conflict,
+    };
     let prepared = if ctx.interactive {
         upgrade::prepare(&catalog, &project, &req, &mut TerminalPrompter::new(true))?
     } else {
@@ -63,7 +70,7 @@ pub(super) fn project_root(path: Option<&Path>) -> Result<PathBuf> {
 pub(super) fn heading(root: &Path, prepared: &Prepared) -> String {
     let name = root.file_name().map_or_else(|| root.display().to_string(), |n| n.to_string_lossy().into_owned());
     if prepared.from.version == prepared.to.version {
-        format!("{name}: {} {} (answers changed)", prepared.to.entry.name, prepared.to.version)
+        format!("{name}: {} {} (re-rendered with the answers given)", prepared.to.entry.name, prepared.to.version)
     } else {
         format!("{name}: {} {} → {}", prepared.to.entry.name, prepared.from.version, prepared.to.version)
     }
@@ -132,7 +139,8 @@ pub fn run(ctx: &Context, args: &UpgradeArgs) -> Result<i32> {
     print_summary(ctx, &plan);
     if args.dry_run {
         ctx.printer.status("Dry run: nothing was written. See the change with `pave diff`.");
-        return Ok(if plan.conflicts() > 0 { exit::CONFLICTS } else { exit::OK });
+        // Exit 3 means conflicts were written; a dry run writes none.
+        return Ok(exit::OK);
     }
 
     apply::apply(&root, &plan, &prepared.record)?;
@@ -194,9 +202,9 @@ pub(super) fn print_summary(ctx: &Context, plan: &UpgradePlan) {
     }
     for f in &plan.files {
         if matches!(f.action, Action::Conflict(_) | Action::KeptModified | Action::KeptDeleted) {
-            ctx.printer.status(&format!("  {:9} {}   {}", f.action.word(), diff::display_path(f), diff::note(f)));
+            ctx.printer.status(&format!("  {:12} {}   {}", f.action.word(), diff::display_path(f), diff::note(f)));
         } else {
-            ctx.printer.verbose(&format!("  {:9} {}   {}", f.action.word(), diff::display_path(f), diff::note(f)));
+            ctx.printer.verbose(&format!("  {:12} {}   {}", f.action.word(), diff::display_path(f), diff::note(f)));
         }
     }
 }

@@ -391,3 +391,20 @@ fn exception_list_json_shows_each_exception() {
         }])
     );
 }
+
+#[test]
+fn check_holds_a_hand_written_exception_to_the_expiry_cap() {
+    let out = crate::support::Test::paved_project();
+    let record = out.read("proj/.pave.toml");
+    let far = crate::sandbox::date_in_days(400);
+    out.write(
+        "proj/.pave.toml",
+        format!("{record}\n[[exceptions]]\nrule = \"behind-major\"\nowner = \"a@example.com\"\nreason = \"later\"\nexpires = {far}\n"),
+    );
+    out.then()
+        .args(["check", "proj"])
+        .status(1)
+        .stdout_contains("exception-too-long:behind-major")
+        .stdout_contains("beyond the catalog's maximum of 180 days")
+        .run();
+}

@@ -273,3 +273,20 @@ fn diff_drift_exit_code_is_1_with_drift() {
     let out = app_with(|s| s.write("proj/docs/guide.md", "# Our guide\n"));
     diff(out, &["--drift", "--exit-code"]).status(1).run();
 }
+
+#[test]
+fn diff_with_a_binary_conflict_is_a_patch_git_applies() {
+    // ours edits the binary logo too: a conflict that keeps our file and adds logo.png.pave-new.
+    let out = crate::support::Test::app_project();
+    out.write("proj/logo.png", b"\x89PNG\r\n\x1a\n\x00ours\xff".as_slice());
+    out.commit_all("proj", "our logo");
+    out.copy_dir("proj", "copy");
+    // The raw output: the harness redacts temp paths, and .pave.toml's hunk names the catalog's.
+    let raw = out.pave(&["diff", "proj"]);
+    assert!(raw.status.success());
+    std::fs::write(out.path("p.diff"), &raw.stdout).unwrap();
+    let applied = out.git_output("copy", &["apply", "../p.diff"]);
+    assert!(applied.status.success(), "git apply: {}", String::from_utf8_lossy(&applied.stderr));
+    assert!(out.exists("copy/logo.png.pave-new"), "the template's logo is written beside ours");
+    assert_eq!(out.read_bytes("copy/logo.png"), b"\x89PNG\r\n\x1a\n\x00ours\xff".to_vec(), "ours is kept");
+}

@@ -542,3 +542,19 @@ fn fleet_upgrade_a_corrupted_repository_never_stops_the_others() {
     assert!(!project(&r, "fleet/m-broken")["error"].as_str().unwrap_or_default().is_empty());
     assert!(has_branch(&out, "fleet/z-svc", BRANCH));
 }
+
+#[test]
+fn fleet_upgrade_data_never_changes_an_answer_a_project_has() {
+    // `-d` answers questions a new version adds; a project already on the newest version, and
+    // one whose answer differs, keep theirs.
+    let out = Test::app()
+        .args(["new", "app@2.0.0", "fleet/current", "-d", "service_name=payments"])
+        .run()
+        .then()
+        .args(["fleet", "upgrade", "fleet", "-d", "service_name=billing", "--report", "r.json"])
+        .run();
+    let report: serde_json::Value = serde_json::from_str(&out.read("r.json")).unwrap();
+    assert_eq!(report["projects"][0]["outcome"], "current", "{report}");
+    assert_eq!(out.git("fleet/current", &["branch", "--list", "pave/*"]), "", "no branch for a current project");
+    assert_eq!(out.pave_toml("fleet/current")["answers"]["service_name"].as_str(), Some("payments"));
+}

@@ -268,3 +268,20 @@ fn new_force_replaces_a_linked_file_instead_of_writing_through_it() {
     assert!(out.read("out/README.md").starts_with("# payments\n"));
     assert!(!std::fs::symlink_metadata(out.path("out/README.md")).unwrap().file_type().is_symlink());
 }
+
+#[test]
+fn new_with_a_relative_destination_inside_a_work_tree_creates_no_nested_repository() {
+    // Run from the repository's root with a relative DEST whose parents do not exist yet.
+    let out = Test::new()
+        .template("svc", "stable")
+        .manifest("svc", "1.0.0", "[template]\n[questions.service_name]\ntype = \"string\"\n")
+        .file("svc", "1.0.0", "README.md.tera", "# {{ service_name }}\n")
+        .git_repo("mono")
+        .current_dir("mono")
+        .args(["new", "svc", "services/billing", "-d", "service_name=billing"])
+        .stderr_contains("no nested repository was created and nothing was committed")
+        .run();
+    assert!(!out.exists("mono/services/billing/.git"), "a nested repository was created");
+    assert_eq!(out.commit_count("mono"), 1, "nothing was committed in the outer repository");
+    assert_eq!(out.git("mono", &["status", "--porcelain"]), "?? services/\n");
+}

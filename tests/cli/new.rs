@@ -127,7 +127,7 @@ fn new_no_input_missing_required_answer_names_the_question() {
         .status(2)
         .stdout("")
         .stderr(
-            "error: missing answer for `team` (Owning team): it has no default and prompts are off\nhint: pass -d team=VALUE or put it in --data-file (prompts are off: no terminal, or --no-input)\n",
+            "error: missing answer for `team` (Owning team): it has no default and prompts are off\nhint: pass -d team=VALUE (prompts are off: no terminal, or --no-input)\n",
         )
         .run();
     assert!(!out.exists("out"));
@@ -142,7 +142,7 @@ fn new_without_a_terminal_never_prompts() {
         .status(2)
         .stdout("")
         .stderr(
-            "error: missing answer for `team` (Owning team): it has no default and prompts are off\nhint: pass -d team=VALUE or put it in --data-file (prompts are off: no terminal, or --no-input)\n",
+            "error: missing answer for `team` (Owning team): it has no default and prompts are off\nhint: pass -d team=VALUE (prompts are off: no terminal, or --no-input)\n",
         )
         .run();
     assert!(!out.exists("out"));
