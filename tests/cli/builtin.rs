@@ -102,3 +102,15 @@ fn catalog_show_builtin_names_the_replacement_of_every_deprecated_or_retired_tem
     }
     assert!(checked > 0, "the built-in catalog keeps its retirement list");
 }
+
+#[test]
+fn template_lint_finds_the_builtin_catalog_locked_and_clean() {
+    // Released versions are immutable: catalog.lock holds their digests, and CI fails when one
+    // changes, disappears, or is released without being locked.
+    let root = env!("CARGO_MANIFEST_DIR");
+    Test::new()
+        .args(["template", "lint", "--locked", root])
+        .stderr_contains("version(s) checked: all good")
+        .stdout_lacks("✖")
+        .run();
+}
