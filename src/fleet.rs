@@ -85,17 +85,13 @@ pub fn parse_shard(text: &str) -> Result<(u64, u64)> {
     Ok((i, n))
 }
 
-/// Whether a project belongs to shard I of N: a stable hash of the name of its repository, so
-/// N machines together cover the fleet exactly once, whatever order they find it in, and the
-/// projects of one repository (a monorepo) stay on one machine and one branch.
+/// Whether a project belongs to shard I of N: a stable hash of the name of its repository's
+/// directory, so N machines together cover the fleet exactly once, whatever order they find it
+/// in and however the fleet is listed (walked roots or `--repos-from`, even before the
+/// repositories are cloned), and the projects of one repository (a monorepo) stay together.
 pub fn in_shard(project: &Project, i: u64, n: u64) -> bool {
     let repo = repo_key(&project.dir);
-    let inside = project.dir.strip_prefix(&repo).map(|p| p.to_string_lossy().replace('\\', "/")).unwrap_or_default();
-    let key = if inside.is_empty() {
-        project.name.as_str()
-    } else {
-        project.name.strip_suffix(inside.as_str()).map_or(project.name.as_str(), |k| k.trim_end_matches('/'))
-    };
+    let key = repo.file_name().map_or_else(|| project.name.clone(), |n| n.to_string_lossy().into_owned());
     let digest = Sha256::digest(key.as_bytes());
     let mut first = [0u8; 8];
     first.copy_from_slice(&digest[..8]);

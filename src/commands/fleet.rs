@@ -293,9 +293,10 @@ fn write_report(path: &Path, outcomes: &[RepoOutcome], elapsed: f64) -> Result<(
     }
     let is_md = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("md") || e.eq_ignore_ascii_case("markdown"));
     let text = if is_md {
-        let mut md = format!("# pave fleet upgrade\n\n{} projects in {elapsed:.1} s", outcomes.len());
+        let noun = if outcomes.len() == 1 { "project" } else { "projects" };
+        let mut md = format!("# pave fleet upgrade\n\n{} {noun} in {elapsed:.1} s", outcomes.len());
         for (w, n) in &summary {
-            let _ = write!(md, " · {n} {w}");
+            let _ = write!(md, " · {n} {}", w.replace('-', " "));
         }
         md.push_str("\n\n| project | template | from | to | outcome | branch | commit | files | conflicts | error |\n|---|---|---|---|---|---|---|---|---|---|\n");
         for o in outcomes {

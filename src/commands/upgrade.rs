@@ -70,7 +70,7 @@ pub(super) fn project_root(path: Option<&Path>) -> Result<PathBuf> {
 pub(super) fn heading(root: &Path, prepared: &Prepared) -> String {
     let name = root.file_name().map_or_else(|| root.display().to_string(), |n| n.to_string_lossy().into_owned());
     if prepared.from.version == prepared.to.version {
-        format!("{name}: {} {} (re-rendered with the answers given)", prepared.to.entry.name, prepared.to.version)
+        format!("{name}: {} {} (re-rendered)", prepared.to.entry.name, prepared.to.version)
     } else {
         format!("{name}: {} {} → {}", prepared.to.entry.name, prepared.from.version, prepared.to.version)
     }

@@ -558,3 +558,34 @@ fn fleet_upgrade_data_never_changes_an_answer_a_project_has() {
     assert_eq!(out.git("fleet/current", &["branch", "--list", "pave/*"]), "", "no branch for a current project");
     assert_eq!(out.pave_toml("fleet/current")["answers"]["service_name"].as_str(), Some("payments"));
 }
+
+#[test]
+fn fleet_shards_are_the_same_whether_walked_or_listed() {
+    // Six repositories; shard 1/2 walked from the root and read from --repos-from (even with
+    // another spelling of the paths) must pick the same repositories.
+    let mut t = Test::app();
+    for i in 0..6 {
+        t = t
+            .args(["new", "app@1.0.0", &format!("fleet/svc-{i}"), "-d", &format!("service_name=svc-{i}")])
+            .run()
+            .then();
+    }
+    let out = t.args(["fleet", "status", "fleet", "--shard", "1/2", "--json"]).run();
+    let walked: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let list: String = (0..6).map(|i| format!("./fleet/svc-{i}/\n")).collect();
+    out.write("repos.txt", list);
+    let out = out.then().args(["fleet", "status", "--repos-from", "repos.txt", "--shard", "1/2", "--json"]).run();
+    let listed: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let names = |v: &serde_json::Value| -> Vec<String> {
+        let mut n: Vec<String> = v["projects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["path"].as_str().unwrap().rsplit('/').next().unwrap().to_string())
+            .collect();
+        n.sort();
+        n
+    };
+    assert!(!names(&walked).is_empty() && names(&walked).len() < 6, "a real share: {:?}", names(&walked));
+    assert_eq!(names(&walked), names(&listed));
+}
