@@ -572,7 +572,7 @@ fn fleet_shards_are_the_same_whether_walked_or_listed() {
     }
     let out = t.args(["fleet", "status", "fleet", "--shard", "1/2", "--json"]).run();
     let walked: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-    let list: String = (0..6).map(|i| format!("./fleet/svc-{i}/\n")).collect();
+    let list = (0..6).map(|i| format!("./fleet/svc-{i}/")).collect::<Vec<_>>().join("\n");
     out.write("repos.txt", list);
     let out = out.then().args(["fleet", "status", "--repos-from", "repos.txt", "--shard", "1/2", "--json"]).run();
     let listed: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
