@@ -169,7 +169,13 @@ pub fn check(name: &str, q: &Question, answer: &Answer) -> Result<(), AnswerErro
             if s.chars().any(char::is_control) {
                 return Err(invalid(name, s, "one line of text without control characters", None));
             }
-            if let (Some(re), Some(rule)) = (&q.validate_re, &q.validate)
+            if let Some(rule) = &q.validate
+                && q.validate_regex().is_none()
+            {
+                // Parsed at load but too large to compile: never let an answer through unchecked.
+                return Err(invalid(name, s, format!("{rule} (the template's pattern is too large to compile)"), None));
+            }
+            if let (Some(re), Some(rule)) = (q.validate_regex(), &q.validate)
                 && !re.is_match(s)
             {
                 let rule = match &q.help {
@@ -220,7 +226,7 @@ pub fn check(name: &str, q: &Question, answer: &Answer) -> Result<(), AnswerErro
 /// A plausible valid answer for the hint, made from the bad one (lowercased, dashes for the
 /// rest), when it passes the rule.
 fn example_for(q: &Question, bad: &str) -> Option<String> {
-    let re = q.validate_re.as_ref()?;
+    let re = q.validate_regex()?;
     let guess = heck::ToKebabCase::to_kebab_case(bad);
     if re.is_match(&guess) { Some(guess) } else { q.example.clone() }
 }

@@ -127,10 +127,16 @@ pub fn rename(from: &Path, to: &Path) -> Result<(), FsError> {
     ctx("move into place", to, std::fs::rename(from, to))
 }
 
-/// Writes a new file (in a directory nobody else writes to), with the given mode.
+/// Writes a new file (in a directory nobody else writes to), created with its mode as git
+/// checks files out: 0666 or 0777, less the umask.
 pub fn write_new(path: &Path, bytes: &[u8], executable: bool) -> Result<(), FsError> {
-    ctx("write", path, std::fs::write(path, bytes))?;
-    set_executable(path, executable)
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, if executable { 0o777 } else { 0o666 });
+    let mut file = ctx("write", path, options.open(path))?;
+    ctx("write", path, file.write_all(bytes))
 }
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same directory, its mode set, then

@@ -109,12 +109,18 @@ pub struct Question {
     /// A valid answer shown in hints and used by `pave template lint` for required questions.
     #[serde(default)]
     pub example: Option<String>,
-    /// The compiled `validate`, filled by validation.
+    /// The compiled `validate`, built on first use: compiling a pattern with a large repeat
+    /// count costs about a millisecond, which `pave new` should not pay for every question.
     #[serde(skip)]
-    pub validate_re: Option<regex::Regex>,
+    validate_re: std::sync::OnceLock<Option<regex::Regex>>,
 }
 
 impl Question {
+    /// The compiled `validate` pattern (its syntax was checked when the manifest loaded).
+    pub fn validate_regex(&self) -> Option<&regex::Regex> {
+        self.validate_re.get_or_init(|| self.validate.as_deref().and_then(|re| regex::Regex::new(re).ok())).as_ref()
+    }
+
     /// The text to show when asking: `help`, or the name.
     pub fn prompt<'a>(&'a self, name: &'a str) -> &'a str {
         self.help.as_deref().unwrap_or(name)
@@ -274,9 +280,10 @@ fn validate_question(name: &str, q: &mut Question, tera: &tera::Tera, earlier: &
         return Err("only string questions can be `secret`".into());
     }
     if let Some(re) = &q.validate {
-        let compiled =
-            regex::Regex::new(re).map_err(|e| format!("`validate` is not a valid regular expression: {e}"))?;
-        q.validate_re = Some(compiled);
+        // Only the syntax here (cheap); the pattern is compiled when an answer is checked.
+        regex_syntax::Parser::new()
+            .parse(re)
+            .map_err(|e| format!("`validate` is not a valid regular expression: {e}"))?;
     }
     if let Some(when) = &q.when {
         let vars = check_tera(tera, &format!("{{% if {when} %}}{{% endif %}}"))
