@@ -109,16 +109,17 @@ pub struct Question {
     /// A valid answer shown in hints and used by `pave template lint` for required questions.
     #[serde(default)]
     pub example: Option<String>,
-    /// The compiled `validate`, built on first use: compiling a pattern with a large repeat
-    /// count costs about a millisecond, which `pave new` should not pay for every question.
+    /// The compiled `validate`, filled when the manifest is validated.
     #[serde(skip)]
-    validate_re: std::sync::OnceLock<Option<regex::Regex>>,
+    validate_re: std::sync::OnceLock<Option<regex_lite::Regex>>,
 }
 
 impl Question {
-    /// The compiled `validate` pattern (its syntax was checked when the manifest loaded).
-    pub fn validate_regex(&self) -> Option<&regex::Regex> {
-        self.validate_re.get_or_init(|| self.validate.as_deref().and_then(|re| regex::Regex::new(re).ok())).as_ref()
+    /// The compiled `validate` pattern.
+    pub fn validate_regex(&self) -> Option<&regex_lite::Regex> {
+        self.validate_re
+            .get_or_init(|| self.validate.as_deref().and_then(|re| regex_lite::Regex::new(re).ok()))
+            .as_ref()
     }
 
     /// The text to show when asking: `help`, or the name.
@@ -280,10 +281,11 @@ fn validate_question(name: &str, q: &mut Question, tera: &tera::Tera, earlier: &
         return Err("only string questions can be `secret`".into());
     }
     if let Some(re) = &q.validate {
-        // Only the syntax here (cheap); the pattern is compiled when an answer is checked.
-        regex_syntax::Parser::new()
-            .parse(re)
-            .map_err(|e| format!("`validate` is not a valid regular expression: {e}"))?;
+        // regex-lite: answers are short, so compiling fast matters more than matching fast
+        // (a {1,200} repeat took a millisecond to compile with the full regex crate).
+        let compiled =
+            regex_lite::Regex::new(re).map_err(|e| format!("`validate` is not a valid regular expression: {e}"))?;
+        let _ = q.validate_re.set(Some(compiled));
     }
     if let Some(when) = &q.when {
         let vars = check_tera(tera, &format!("{{% if {when} %}}{{% endif %}}"))
