@@ -1,0 +1,189 @@
+#!/usr/bin/env python3
+"""Writes ONE ~50-file service template at two versions, 1.0.0 and 2.0.0, in the formats of
+pave, Copier and Cookiecutter/cruft, for the upgrade benchmark.
+
+Version 1.0.0 is exactly the template of bench/gen_template.py (imported, not copied: its FILES,
+dialects and per-tool writers). Version 2.0.0 applies the realistic release in V2_CHANGES below
+to that same list: several files changed (Go toolchain and dependency bumps, a govulncheck step
+in CI, a seccomp profile in the Deployment, a `make vuln` target, README and runbook edits), one
+file added (renovate.json) and one removed (.github/dependabot.yml). Every tool therefore moves
+between the same two trees. The Copier template also gets Copier's answers-file template, which
+the shared generator leaves out (`copier copy` needs it to write .copier-answers.yml, and
+`copier update` needs that file).
+
+Layout written under OUT_DIR:
+  pave-catalog/                   catalog.toml + templates/bench-service/{1.0.0,2.0.0}/
+  copier/                         git repository, tags v1.0.0 and v2.0.0 (`_templates_suffix: .jinja`)
+  cookiecutter/                   git repository, two commits (tags v1.0.0 and v2.0.0 as well);
+                                  cruft records the commit
+  versions.json                   {"copier": {"v1": sha, "v2": sha}, "cookiecutter": {...}}
+
+Usage: gen_versions.py OUT_DIR
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BENCH))
+import gen_template as gt  # noqa: E402  (the shared generator: FILES, for_tool, gen_pave, ...)
+
+V1 = list(gt.FILES)
+
+# path -> [(old, new), ...]: each `old` must occur exactly once in version 1's text.
+V2_CHANGES: dict[str, list[tuple[str, str]]] = {
+    "Dockerfile": [("FROM golang:1.24 AS build", "FROM golang:1.25 AS build")],
+    "go.mod": [
+        ("go 1.24\n", "go 1.25\n"),
+        ("client_golang v1.20.5", "client_golang v1.22.0"),
+        ("otel v1.32.0", "otel v1.35.0"),
+    ],
+    ".github/workflows/ci.yml": [
+        ("actions/setup-go@v5\n        with:\n          go-version-file: go.mod\n      - run: go vet ./...\n"
+         "      - run: go test -race -count=1 ./...\n",
+         "actions/setup-go@v6\n        with:\n          go-version-file: go.mod\n      - run: go vet ./...\n"
+         "      - run: go test -race -count=1 ./...\n"
+         "      - run: go run golang.org/x/vuln/cmd/govulncheck@v1.1.4 ./...\n"),
+    ],
+    "deploy/k8s/base/deployment.yaml": [
+        ("      securityContext:\n        runAsNonRoot: true\n",
+         "      securityContext:\n        runAsNonRoot: true\n        seccompProfile:\n          type: RuntimeDefault\n"),
+    ],
+    "Makefile": [
+        (".PHONY: build run test lint image", ".PHONY: build run test lint vuln image"),
+        ("lint:\n\tgolangci-lint run\n", "lint:\n\tgolangci-lint run\n\nvuln:\n\tgovulncheck ./...\n"),
+    ],
+    "README.md": [
+        ("make test\n```", "make test\nmake vuln       # known vulnerabilities in the dependencies\n```"),
+    ],
+    "docs/runbook.md": [
+        ('(imported as "{{ V.service_name }}").\n',
+         '(imported as "{{ V.service_name }}").\nTraces: Tempo, service name `{{ V.service_name }}`.\n'),
+    ],
+}
+V2_ADDED = [("renovate.json", """\
+{
+  "$schema": "https://docs.renovatebot.com/renovate-schema.json",
+  "extends": ["config:recommended", ":semanticCommits"],
+  "schedule": ["before 6am on monday"],
+  "packageRules": [
+    { "matchManagers": ["gomod"], "postUpdateOptions": ["gomodTidy"] },
+    { "matchManagers": ["terraform"], "schedule": ["before 6am on the first day of the month"] }
+  ]
+}
+""", False, False)]
+V2_REMOVED = {".github/dependabot.yml"}  # replaced by renovate.json
+
+
+def version_2() -> list:
+    files = []
+    changes = dict(V2_CHANGES)
+    for path, content, render, executable in V1:
+        if path in V2_REMOVED:
+            continue
+        for old, new in changes.pop(path, []):
+            assert content.count(old) == 1, f"{path}: {old!r} occurs {content.count(old)} times"
+            content = content.replace(old, new)
+        files.append((path, content, render, executable))
+    assert not changes, f"no such files in version 1: {sorted(changes)}"
+    return files + V2_ADDED
+
+
+V2 = version_2()
+
+
+def generate(files: list, writer, out: Path) -> None:
+    """Runs one of gen_template's writers with FILES swapped for this version's list."""
+    saved = gt.FILES
+    gt.FILES = files
+    try:
+        writer(out)
+    finally:
+        gt.FILES = saved
+
+
+GIT_ENV = {
+    **os.environ,
+    "GIT_AUTHOR_NAME": "Platform Team", "GIT_AUTHOR_EMAIL": "platform@example.com",
+    "GIT_COMMITTER_NAME": "Platform Team", "GIT_COMMITTER_EMAIL": "platform@example.com",
+    "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+
+def git(repo: Path, *args: str, date: str | None = None) -> str:
+    env = dict(GIT_ENV)
+    if date:
+        env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = date
+    return subprocess.run(["git", "-C", str(repo), *args], env=env, check=True,
+                          capture_output=True, text=True).stdout.strip()
+
+
+def gen_pave(out: Path) -> None:
+    root = out / "pave-catalog"
+    shutil.rmtree(root, ignore_errors=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        for files, version in ((V1, "1.0.0"), (V2, "2.0.0")):
+            stage = Path(tmp, version)
+            generate(files, gt.gen_pave, stage)
+            if not root.exists():
+                shutil.copytree(stage / "pave-catalog", root, symlinks=True)
+                shutil.rmtree(root / "templates" / gt.TEMPLATE_NAME)
+            shutil.copytree(stage / "pave-catalog" / "templates" / gt.TEMPLATE_NAME / "1.0.0",
+                            root / "templates" / gt.TEMPLATE_NAME / version, symlinks=True)
+
+
+def gen_git_template(out: Path, tool: str, writer) -> dict[str, str]:
+    """A git repository with one commit per version, tagged v1.0.0 and v2.0.0."""
+    repo = out / tool
+    shutil.rmtree(repo, ignore_errors=True)
+    repo.mkdir(parents=True)
+    git(repo, "init", "-q", "-b", "main")
+    shas = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for files, tag, date in ((V1, "v1.0.0", "2025-01-06T10:00:00Z"), (V2, "v2.0.0", "2025-06-02T10:00:00Z")):
+            for entry in repo.iterdir():
+                if entry.name != ".git":
+                    shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+            stage = Path(tmp, tag)
+            generate(files, writer, stage)
+            if tool == "copier":
+                # Copier's own bookkeeping, its counterpart of .pave.toml and .cruft.json: without
+                # it `copier copy` writes no answers file and `copier update` has nothing to read.
+                (stage / tool / "files" / "{{ _copier_conf.answers_file }}.jinja").write_text(
+                    "# Changes here will be overwritten by Copier; NEVER EDIT MANUALLY\n"
+                    "{{ _copier_answers|to_nice_yaml -}}\n")
+            shutil.copytree(stage / tool, repo, symlinks=True, dirs_exist_ok=True)
+            git(repo, "add", "-A")
+            git(repo, "commit", "-q", "-m", f"bench-service {tag[1:]}", date=date)
+            git(repo, "tag", tag)
+            shas[tag[:2]] = git(repo, "rev-parse", "HEAD")
+    return shas
+
+
+def main() -> int:
+    if len(sys.argv) != 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    out = Path(sys.argv[1]).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    gen_pave(out)
+    versions = {
+        "copier": gen_git_template(out, "copier", gt.gen_copier),
+        "cookiecutter": gen_git_template(out, "cookiecutter", gt.gen_cookiecutter),
+    }
+    (out / "versions.json").write_text(json.dumps(versions, indent=2) + "\n")
+    changed = sorted(V2_CHANGES)
+    print(f"{len(V1)} files in 1.0.0, {len(V2)} in 2.0.0: {len(changed)} changed ({', '.join(changed)}), "
+          f"added {', '.join(p for p, *_ in V2_ADDED)}, removed {', '.join(sorted(V2_REMOVED))} -> {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
