@@ -6,8 +6,9 @@
 #                  README.md        a line appended (a seed file: upgrades never touch it)
 #                  docs/RUNBOOK.md  a "Local contacts" section appended (2.0.0 renames the file
 #                                   to docs/runbook.md and changes it: a real three-way merge)
-#                then `git repack -adq`, so that every object the fleet starts with is packed
-#                and any loose object is one a benchmark run wrote (reset.sh deletes those).
+#                then `git repack -aq` and the loose objects moved aside, so that every object
+#                the fleet starts with is packed and any loose object is one a benchmark run
+#                wrote (reset.sh moves those aside too).
 #
 #   gen_fleet.sh PAVE ROOT COUNT [FROM]          (FROM: 1.0.0)
 #
@@ -28,7 +29,15 @@ if [[ ${1:-} == --one ]]; then
     printf '\nDeployed to the shared cluster; ask #team-%s before changing the ingress.\n' "$i" >>"$dir/README.md"
     printf '\n## Local contacts\n\nDatabase questions: #svc-%s-db. Capacity reviews: every quarter.\n' "$i" >>"$dir/docs/RUNBOOK.md"
     git -C "$dir" commit -q -am "Local notes: ingress owner, database contacts"
-    git -C "$dir" repack -adq
+    # Pack everything; move the loose copies aside rather than deleting them (`repack -d`), which
+    # would slow file creation for minutes afterwards (see reset.sh).
+    git -C "$dir" repack -aq
+    shopt -s nullglob
+    loose=("$dir"/.git/objects/[0-9a-f][0-9a-f])
+    if ((${#loose[@]})); then
+        mkdir -p "$dir/.git/bench-trash/made"
+        mv "${loose[@]}" "$dir/.git/bench-trash/made/"
+    fi
     touch "$dir/.git/pave-bench-ready"
     exit 0
 fi

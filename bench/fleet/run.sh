@@ -9,9 +9,9 @@
 #   FLEET_COUNT=200 FLEET_REPEAT=1 bench/fleet/run.sh
 #
 # The fleet is made once (gen_fleet.sh, several minutes for 1,000) in FLEET_WORK/fleet-COUNT and
-# reused by later calls. Before every run, outside the timed section, reset.sh deletes the
-# branches pave/* and the objects the previous run wrote, check.py checks the fleet is clean, and
-# the run waits FLEET_SETTLE seconds so that the reset's deletions no longer slow file creation;
+# reused by later calls. Before every run, outside the timed section, reset.sh moves the
+# branches pave/* and the objects the previous run wrote out of the repositories (aside, not
+# deleted: see reset.sh) and check.py checks the fleet is clean;
 # after every run check.py counts the branches in all repositories and checks a sample (working
 # tree and HEAD untouched, 2.0.0 recorded on the branch, local edits kept, no conflict).
 # The --jobs values are interleaved run by run (1, 2, 1, 2, ...), so load from other processes
@@ -19,8 +19,8 @@
 #
 # Environment: FLEET_COUNT (1000), FLEET_REPEAT (3), FLEET_JOBS ("1 2"), FLEET_FROM (1.0.0),
 # FLEET_TO (2.0.0), FLEET_DATA (data_classification=internal: 2.0.0's new required question),
-# FLEET_WORK (/tmp/pave-bench-fleet: outside any git work tree), FLEET_SETTLE (70: seconds to
-# wait between a reset and the timed run, see README.md), UPGRADE_RESULTS (bench/upgrade's
+# FLEET_WORK (/tmp/pave-bench-fleet: outside any git work tree), FLEET_SETTLE (370: the
+# seconds that must separate the trash's last purge from the first run, see reset.sh), UPGRADE_RESULTS (bench/upgrade's
 # results, /tmp/pave-bench-upgrade/results, for the comparison with Copier), PAVE_BIN, PYTHON.
 set -euo pipefail
 
@@ -35,7 +35,7 @@ FROM=${FLEET_FROM:-1.0.0}
 TO=${FLEET_TO:-2.0.0}
 read -r -a DATA <<<"${FLEET_DATA:-data_classification=internal}"
 FWORK=${FLEET_WORK:-/tmp/pave-bench-fleet}
-SETTLE=${FLEET_SETTLE:-70}
+SETTLE=${FLEET_SETTLE:-370}
 UPGRADE_RESULTS=${UPGRADE_RESULTS:-/tmp/pave-bench-upgrade/results}
 FLEET=$FWORK/fleet-$COUNT
 RESULTS=$FWORK/results-$COUNT
@@ -59,22 +59,27 @@ note "timing $PAVE: $("$PAVE" --version), sha256 $(sha256sum "$PAVE" | cut -c1-1
 
 step "fleet of $COUNT projects from rust-axum-service@$FROM in $FLEET"
 "$HERE/gen_fleet.sh" "$PAVE" "$FLEET" "$COUNT" "$FROM"
-note "$(du -sh "$FLEET" | cut -f1) on disk; $(find "$FLEET/svc-1" -path "$FLEET/svc-1/.git" -prune -o -type f -print | wc -l) files per project"
+note "$(du -sh --exclude=bench-trash "$FLEET" | cut -f1) on disk; $(find "$FLEET/svc-1" -path "$FLEET/svc-1/.git" -prune -o -type f -print | wc -l) files per project"
 
 data_args=(); for d in "${DATA[@]}"; do data_args+=(-d "$d"); done
 rm -rf "$RESULTS"
 mkdir -p "$RESULTS"
 step "pave fleet upgrade $FLEET --to $TO ${data_args[*]} --jobs {${JOBS[*]}}, $REPEAT run(s) each"
 note "machine: $(machine_line); $(free -m | awk '/^Mem:/ {print $2 " MB memory, " $7 " MB available"}')"
+# The last purge of the trash freed tens of thousands of inodes; on ext4 without a journal they
+# slow file creation for up to 6 minutes (see reset.sh). Let them age first.
+if [[ -e $FLEET/.last-purge ]]; then
+    wait=$((SETTLE - ($(date +%s) - $(cat "$FLEET/.last-purge"))))
+    if ((wait > 0)); then
+        note "waiting $wait s: the last purge of the trash was less than $SETTLE s ago (FLEET_SETTLE)"
+        sleep "$wait"
+    fi
+fi
 for ((run = 1; run <= REPEAT; run++)); do
     for jobs in "${JOBS[@]}"; do
         tag=run$run-jobs$jobs
         "$HERE/reset.sh" "$FLEET"
         sync  # nothing left to write back from the reset or the previous run
-        # ext4 without a journal (this machine's root file system) skips inodes freed in the last
-        # 60 s when it allocates one; right after the reset freed ~60,000, every file pave
-        # creates would pay for scanning past them (see README.md). Let them age first.
-        sleep "$SETTLE"
         "$PYTHON" "$HERE/check.py" before "$FLEET" "$COUNT" "$RESULTS/$tag.state.json"
         load_before=$(cut -d' ' -f1 /proc/loadavg)
         note "run $run, --jobs $jobs (load average $(cut -d' ' -f1-3 /proc/loadavg))"
@@ -99,6 +104,7 @@ for ((run = 1; run <= REPEAT; run++)); do
     done
 done
 "$HERE/reset.sh" "$FLEET"
+"$HERE/reset.sh" --purge "$FLEET"  # after the last timed run: deleting is slow to recover from
 
 step "results ($(date -u +%Y-%m-%d), $COUNT projects, load average after: $(cut -d' ' -f1-3 /proc/loadavg))"
 "$PYTHON" "$HERE/summary.py" report "$RESULTS/runs.jsonl" "$COUNT" "$UPGRADE_RESULTS" | tee "$RESULTS/summary.txt"
