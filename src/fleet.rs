@@ -429,15 +429,19 @@ pub fn repo_key(dir: &Path) -> PathBuf {
 
 /// Groups projects by repository, keeping the discovery order inside each group.
 pub fn group_by_repo(projects: Vec<Project>) -> Vec<Vec<Project>> {
-    let mut groups: Vec<(PathBuf, Vec<Project>)> = Vec::new();
+    // An index by repository keeps this linear for very large fleets.
+    let mut index: std::collections::HashMap<PathBuf, usize> = std::collections::HashMap::new();
+    let mut groups: Vec<Vec<Project>> = Vec::new();
     for p in projects {
         let key = repo_key(&p.dir);
-        match groups.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, g)) => g.push(p),
-            None => groups.push((key, vec![p])),
+        if let Some(&i) = index.get(&key) {
+            groups[i].push(p);
+        } else {
+            index.insert(key, groups.len());
+            groups.push(vec![p]);
         }
     }
-    groups.into_iter().map(|(_, g)| g).collect()
+    groups
 }
 
 /// Upgrades the projects of one repository in order; each commit goes on top of the branch
