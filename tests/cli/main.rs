@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)]
 // clippy.toml keeps std::fs inside src/fs.rs; the tests build their fixtures and read results
 // with std::fs on purpose, independently of the code under test.
-#![allow(clippy::disallowed_methods)]
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
 mod builtin;
 mod catalog;
@@ -24,4 +24,5 @@ mod safety;
 mod sandbox;
 mod support;
 mod upgrade;
+mod upgrade_bugs;
 mod upgrade_props;

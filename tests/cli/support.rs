@@ -51,6 +51,7 @@ pub struct Test {
     entries: Vec<String>,
     raw_catalog: bool,
     use_catalog: bool,
+    unprivileged: bool,
     status: Option<i32>,
     stdout: Option<String>,
     stderr: Option<String>,
@@ -79,6 +80,7 @@ impl Test {
             entries: Vec::new(),
             raw_catalog: use_catalog,
             use_catalog,
+            unprivileged: false,
             status: Some(0),
             stdout: None,
             stderr: None,
@@ -215,6 +217,16 @@ impl Test {
         self.symlink(target, &rel)
     }
 
+    /// Runs pave as an unprivileged user, so that file permissions mean what they say: as root
+    /// (CI, this machine) the whole sandbox is handed to `nobody` (uid/gid 65534) for the run,
+    /// pave runs under `setpriv`, and the sandbox is given back to root afterwards, so the checks
+    /// (the real git included, which insists on owning the repository) run as before. Not root:
+    /// pave runs as the current user.
+    pub fn unprivileged(mut self) -> Self {
+        self.unprivileged = true;
+        self
+    }
+
     // ---- expectations ----
 
     /// The expected exit code (default 0).
@@ -268,7 +280,19 @@ impl Test {
     /// The command this test runs: pave with the scrubbed environment, in the temp dir, with
     /// `--catalog` pointing at the fixture catalog when the test built one.
     pub fn command(&self) -> Command {
-        let mut cmd = Command::new(PAVE);
+        let mut cmd = if self.unprivileged && is_root() {
+            let mut cmd = Command::new("setpriv");
+            cmd.args([
+                format!("--reuid={NOBODY}"),
+                format!("--regid={NOBODY}"),
+                "--clear-groups".to_string(),
+                "--".to_string(),
+                PAVE.to_string(),
+            ]);
+            cmd
+        } else {
+            Command::new(PAVE)
+        };
         scrub(&mut cmd, self.sandbox.root());
         for (k, v) in &self.env {
             cmd.env(k, v);
@@ -288,6 +312,10 @@ impl Test {
     /// Runs pave and checks every expectation; returns the output and the sandbox.
     #[track_caller]
     pub fn run(self) -> Output {
+        let handed_over = self.unprivileged && is_root();
+        if handed_over {
+            chown_all(self.sandbox.root(), NOBODY);
+        }
         let mut cmd = self.command();
         cmd.stdin(if self.stdin.is_some() { Stdio::piped() } else { Stdio::null() })
             .stdout(Stdio::piped())
@@ -300,6 +328,9 @@ impl Test {
             let _ = pipe.write_all(input);
         }
         let out = child.wait_with_output().expect("wait for pave");
+        if handed_over {
+            chown_all(self.sandbox.root(), 0);
+        }
         let stdout = self.sandbox.redact(&String::from_utf8_lossy(&out.stdout));
         let stderr = self.sandbox.redact(&String::from_utf8_lossy(&out.stderr));
         let status = out.status.code().expect("pave was killed by a signal");
@@ -350,4 +381,21 @@ impl Test {
         );
         Output { sandbox: self.sandbox, stdout, stderr }
     }
+}
+
+/// The unprivileged user (and group) of [`Test::unprivileged`]: `nobody`.
+pub const NOBODY: u32 = 65_534;
+
+/// Whether the tests run as root (CI does), where permission bits do not stop anything.
+pub fn is_root() -> bool {
+    let out = Command::new("id").arg("-u").output().expect("run id -u");
+    String::from_utf8_lossy(&out.stdout).trim() == "0"
+}
+
+/// `chown -R UID:UID` of everything below `dir`, `dir` included (links themselves, not targets).
+#[track_caller]
+pub fn chown_all(dir: &Path, uid: u32) {
+    let status =
+        Command::new("chown").args(["-R", "-h", &format!("{uid}:{uid}")]).arg(dir).status().expect("run chown");
+    assert!(status.success(), "chown -R {uid} {} failed", dir.display());
 }
