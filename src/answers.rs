@@ -9,7 +9,7 @@ use crate::manifest::{Manifest, Question, QuestionType};
 /// One answer, typed by its question.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
-pub enum Answer {
+pub(crate) enum Answer {
     /// bool questions.
     Bool(bool),
     /// int questions.
@@ -32,11 +32,11 @@ impl std::fmt::Display for Answer {
 }
 
 /// Answers by question name, in question order.
-pub type Answers = IndexMap<String, Answer>;
+pub(crate) type Answers = IndexMap<String, Answer>;
 
 /// An answer that is missing, unknown or breaks its rule.
 #[derive(Debug, thiserror::Error)]
-pub enum AnswerError {
+pub(crate) enum AnswerError {
     /// The answer breaks the question's rule.
     #[error("invalid answer for `{question}`: {value:?}\n  rule: {rule}")]
     Invalid {
@@ -75,6 +75,9 @@ pub enum AnswerError {
     /// A data file could not be read or parsed.
     #[error("{0}")]
     DataFile(String),
+    /// The terminal could not be read (it went away).
+    #[error("could not read the answer from the terminal: {0}")]
+    Prompt(String),
     /// A default or `when` expression failed to render.
     #[error("question `{question}`: {message}")]
     Expression {
@@ -87,7 +90,7 @@ pub enum AnswerError {
 
 impl AnswerError {
     /// What to do next.
-    pub fn hint(&self) -> Option<String> {
+    pub(crate) fn hint(&self) -> Option<String> {
         match self {
             Self::Invalid { question, example: Some(ex), .. } => Some(format!("for example -d {question}={ex}")),
             Self::Missing { question, .. } => {
@@ -107,7 +110,7 @@ fn invalid(question: &str, value: &str, rule: impl Into<String>, example: Option
 }
 
 /// Parses a `-d KEY=VALUE` value (or a prompt's text) for a question, then checks it.
-pub fn parse_text(name: &str, q: &Question, raw: &str) -> Result<Answer, AnswerError> {
+pub(crate) fn parse_text(name: &str, q: &Question, raw: &str) -> Result<Answer, AnswerError> {
     let answer = match q.kind {
         QuestionType::String | QuestionType::Choice => Answer::Str(raw.to_string()),
         QuestionType::Bool => match raw.to_ascii_lowercase().as_str() {
@@ -131,7 +134,7 @@ pub fn parse_text(name: &str, q: &Question, raw: &str) -> Result<Answer, AnswerE
 }
 
 /// Converts a value from a data file (TOML, YAML or JSON) for a question, then checks it.
-pub fn from_data(name: &str, q: &Question, value: &serde_json::Value) -> Result<Answer, AnswerError> {
+pub(crate) fn from_data(name: &str, q: &Question, value: &serde_json::Value) -> Result<Answer, AnswerError> {
     use serde_json::Value as V;
     let answer = match (q.kind, value) {
         (QuestionType::Bool, V::Bool(b)) => Answer::Bool(*b),
@@ -163,7 +166,7 @@ fn example_int(q: &Question) -> String {
 }
 
 /// Checks an answer against its question: type, `validate`, choices, min/max.
-pub fn check(name: &str, q: &Question, answer: &Answer) -> Result<(), AnswerError> {
+pub(crate) fn check(name: &str, q: &Question, answer: &Answer) -> Result<(), AnswerError> {
     match (q.kind, answer) {
         (QuestionType::String, Answer::Str(s)) => {
             if s.chars().any(char::is_control) {
@@ -232,7 +235,7 @@ fn example_for(q: &Question, bad: &str) -> Option<String> {
 }
 
 /// The empty value of a question's type, used for skipped questions without a default.
-pub fn empty_value(q: &Question) -> Answer {
+pub(crate) fn empty_value(q: &Question) -> Answer {
     match q.kind {
         QuestionType::String | QuestionType::Choice => Answer::Str(String::new()),
         QuestionType::Bool => Answer::Bool(false),
@@ -243,7 +246,7 @@ pub fn empty_value(q: &Question) -> Answer {
 
 /// Where answers come from before anyone is asked.
 #[derive(Debug, Default, Clone)]
-pub struct Given {
+pub(crate) struct Given {
     /// `-d KEY=VALUE`, raw text, in the order given.
     pub cli: Vec<(String, String)>,
     /// `--data-file` values, or the answers recorded in `.pave.toml`.
@@ -257,7 +260,7 @@ pub struct Given {
 
 impl Given {
     /// Parses `KEY=VALUE` pairs.
-    pub fn from_pairs(pairs: &[String]) -> Result<Self, AnswerError> {
+    pub(crate) fn from_pairs(pairs: &[String]) -> Result<Self, AnswerError> {
         let mut cli = Vec::new();
         for pair in pairs {
             let (k, v) = pair.split_once('=').ok_or_else(|| AnswerError::Malformed(pair.clone()))?;
@@ -268,7 +271,7 @@ impl Given {
 
     /// Unknown keys given with `-d` are errors (a typo would silently lose an answer); unknown
     /// keys of a data file are returned for a warning, since one file may serve many templates.
-    pub fn check_keys(&self, manifest: &Manifest, template: &str) -> Result<Vec<String>, AnswerError> {
+    pub(crate) fn check_keys(&self, manifest: &Manifest, template: &str) -> Result<Vec<String>, AnswerError> {
         for (key, _) in &self.cli {
             if !manifest.questions.contains_key(key) {
                 return Err(AnswerError::Unknown {
@@ -295,24 +298,24 @@ fn near<'a>(key: &str, names: impl Iterator<Item = &'a String>) -> Vec<String> {
 }
 
 /// Asks one question; the binary gives a terminal prompter, scripts a non-interactive one.
-pub trait Prompter {
+pub(crate) trait Prompter {
     /// Returns the answer to `q`, given its rendered default.
-    fn ask(&mut self, name: &str, q: &Question, default: Option<Answer>) -> crate::error::Result<Answer>;
+    fn ask(&mut self, name: &str, q: &Question, default: Option<Answer>) -> Result<Answer, AnswerError>;
 }
 
 /// Never asks: takes the default, or fails for a required answer.
 #[derive(Debug, Default)]
-pub struct NoPrompt;
+pub(crate) struct NoPrompt;
 
 impl Prompter for NoPrompt {
-    fn ask(&mut self, name: &str, q: &Question, default: Option<Answer>) -> crate::error::Result<Answer> {
-        default.ok_or_else(|| AnswerError::Missing { question: name.into(), help: q.prompt(name).to_string() }.into())
+    fn ask(&mut self, name: &str, q: &Question, default: Option<Answer>) -> Result<Answer, AnswerError> {
+        default.ok_or_else(|| AnswerError::Missing { question: name.into(), help: q.prompt(name).to_string() })
     }
 }
 
 /// The outcome of going through the questions.
 #[derive(Debug, Default, Clone)]
-pub struct Resolved {
+pub(crate) struct Resolved {
     /// Answers of the questions that were asked (secrets included), in question order.
     pub asked: Answers,
     /// Every question's value for rendering: skipped ones take their default or empty value.
@@ -323,7 +326,7 @@ pub struct Resolved {
 
 impl Resolved {
     /// The answers to record in `.pave.toml`: asked and not secret.
-    pub fn recorded(&self, manifest: &Manifest) -> Answers {
+    pub(crate) fn recorded(&self, manifest: &Manifest) -> Answers {
         self.asked
             .iter()
             .filter(|(k, _)| manifest.questions.get(*k).is_some_and(|q| !q.secret))
@@ -335,12 +338,12 @@ impl Resolved {
 /// Goes through the questions in order: `when` decides whether each is asked, a given answer
 /// wins, otherwise the prompter decides (a prompt, or the default). `meta` holds `template`,
 /// `catalog` and `pave`, which defaults and `when` may read besides earlier answers.
-pub fn resolve(
+pub(crate) fn resolve(
     manifest: &Manifest,
     given: &Given,
     prompter: &mut dyn Prompter,
     meta: &tera::Context,
-) -> crate::error::Result<Resolved> {
+) -> Result<Resolved, AnswerError> {
     let tera = crate::engine::engine();
     let mut out = Resolved::default();
     for (name, q) in &manifest.questions {
@@ -379,7 +382,7 @@ pub fn resolve(
 }
 
 /// Evaluates a `when` expression over earlier answers.
-pub fn eval_when(tera: &tera::Tera, name: &str, when: &str, ctx: &tera::Context) -> Result<bool, AnswerError> {
+pub(crate) fn eval_when(tera: &tera::Tera, name: &str, when: &str, ctx: &tera::Context) -> Result<bool, AnswerError> {
     let source = format!("{{% if {when} %}}true{{% endif %}}");
     let out = tera.render_str(&source, ctx, false).map_err(|e| AnswerError::Expression {
         question: name.into(),
@@ -389,7 +392,7 @@ pub fn eval_when(tera: &tera::Tera, name: &str, when: &str, ctx: &tera::Context)
 }
 
 /// The default of a question with its Tera expressions rendered over earlier answers.
-pub fn default_value(
+pub(crate) fn default_value(
     tera: &tera::Tera,
     name: &str,
     q: &Question,
@@ -441,7 +444,7 @@ fn yaml_error(file: &str, report: &str) -> String {
 }
 
 /// Reads `--data-file` (TOML, YAML or JSON, by extension; JSON when unknown).
-pub fn load_data_file(path: &std::path::Path) -> crate::error::Result<IndexMap<String, serde_json::Value>> {
+pub(crate) fn load_data_file(path: &std::path::Path) -> Result<IndexMap<String, serde_json::Value>, AnswerError> {
     let shown = path.display().to_string();
     let text = crate::fs::read_to_string(path).map_err(|e| AnswerError::DataFile(format!("--data-file: {e}")))?;
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
@@ -460,8 +463,7 @@ pub fn load_data_file(path: &std::path::Path) -> crate::error::Result<IndexMap<S
         _ => {
             return Err(AnswerError::DataFile(format!(
                 "{shown}: unknown answers file type: name it .toml, .yaml, .yml or .json"
-            ))
-            .into());
+            )));
         }
     };
     Ok(map)

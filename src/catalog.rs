@@ -12,7 +12,7 @@ use crate::store::{SourceFile, Store};
 
 /// A catalog that could not be loaded, or a lookup that found nothing.
 #[derive(Debug, thiserror::Error)]
-pub enum CatalogError {
+pub(crate) enum CatalogError {
     /// catalog.toml is malformed.
     #[error("{0}")]
     Invalid(Box<SourceError>),
@@ -22,6 +22,9 @@ pub enum CatalogError {
     /// Reading the catalog failed.
     #[error(transparent)]
     Fs(#[from] FsError),
+    /// A version's template.toml is malformed.
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
     /// No template by that name.
     #[error("unknown template `{name}`")]
     UnknownTemplate {
@@ -66,12 +69,12 @@ pub enum CatalogError {
 
 impl CatalogError {
     /// Whether the user asked for something that is not there (exit 2) rather than a failure.
-    pub fn is_input(&self) -> bool {
+    pub(crate) fn is_input(&self) -> bool {
         !matches!(self, Self::Fs(_))
     }
 
     /// What to do next.
-    pub fn hint(&self) -> Option<String> {
+    pub(crate) fn hint(&self) -> Option<String> {
         match self {
             Self::UnknownTemplate { suggestions, .. } if !suggestions.is_empty() => {
                 Some(format!("did you mean `{}`? See `pave catalog list`", suggestions.join("` or `")))
@@ -94,7 +97,7 @@ impl CatalogError {
 /// How far along its life a golden path is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Maturity {
+pub(crate) enum Maturity {
     /// Needs an explicit opt-in.
     Experimental,
     /// Usable, may still change.
@@ -122,7 +125,7 @@ impl fmt::Display for Maturity {
 /// The support promise of the platform team, or of one template.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct Support {
+pub(crate) struct Support {
     /// Response hours.
     #[serde(default)]
     pub hours: Option<String>,
@@ -142,7 +145,7 @@ pub struct Support {
 
 impl Support {
     /// The promise's fields that are set, as (label, value), in the order users read them.
-    pub fn fields(&self) -> impl Iterator<Item = (&'static str, &str)> {
+    pub(crate) fn fields(&self) -> impl Iterator<Item = (&'static str, &str)> {
         [
             ("hours", &self.hours),
             ("channel", &self.channel),
@@ -169,7 +172,7 @@ impl Support {
 /// `[catalog]`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct CatalogMeta {
+pub(crate) struct CatalogMeta {
     /// The catalog's name.
     pub name: String,
     /// The team that publishes it.
@@ -211,7 +214,7 @@ fn default_kind() -> String {
 
 /// One golden path of the catalog, with the versions found on disk.
 #[derive(Debug, Clone, Serialize)]
-pub struct Entry {
+pub(crate) struct Entry {
     /// The template's name.
     pub name: String,
     /// One line on what it is.
@@ -235,7 +238,7 @@ pub struct Entry {
 impl Entry {
     /// The version to use: the exact one asked for, else the newest released (or newest at all
     /// with `pre`).
-    pub fn pick(&self, requested: Option<&str>, pre: bool) -> Result<semver::Version, CatalogError> {
+    pub(crate) fn pick(&self, requested: Option<&str>, pre: bool) -> Result<semver::Version, CatalogError> {
         if let Some(req) = requested {
             let req = req.trim_start_matches('v');
             return self.versions.iter().find(|v| v.to_string() == req).cloned().ok_or_else(|| {
@@ -256,7 +259,7 @@ impl Entry {
 
 /// A loaded catalog: its metadata and entries, and where its files live.
 #[derive(Debug, Clone)]
-pub struct Catalog {
+pub(crate) struct Catalog {
     /// `[catalog]`.
     pub meta: CatalogMeta,
     /// The default support promise.
@@ -271,7 +274,7 @@ pub struct Catalog {
 
 /// A template version ready to render: its manifest and files.
 #[derive(Debug, Clone)]
-pub struct TemplateVersion {
+pub(crate) struct TemplateVersion {
     /// The catalog entry.
     pub entry: Entry,
     /// The version.
@@ -286,7 +289,7 @@ pub struct TemplateVersion {
 
 impl Catalog {
     /// Loads catalog.toml from a store and lists the versions of every template.
-    pub fn load(store: Store, source: String) -> Result<Self, CatalogError> {
+    pub(crate) fn load(store: Store, source: String) -> Result<Self, CatalogError> {
         let file = store.display_path("catalog.toml");
         let bytes = store.read("catalog.toml")?.ok_or_else(|| CatalogError::Missing(store.display_path("")))?;
         let text = String::from_utf8_lossy(&bytes);
@@ -355,7 +358,7 @@ impl Catalog {
     }
 
     /// The entry called `name`, or an error suggesting near names.
-    pub fn entry(&self, name: &str) -> Result<&Entry, CatalogError> {
+    pub(crate) fn entry(&self, name: &str) -> Result<&Entry, CatalogError> {
         self.entries.iter().find(|e| e.name == name).ok_or_else(|| {
             let mut scored: Vec<(f64, &str)> = self
                 .entries
@@ -372,7 +375,7 @@ impl Catalog {
     }
 
     /// Loads the manifest of one version.
-    pub fn manifest(&self, entry: &Entry, version: &semver::Version) -> Result<Manifest, crate::error::Error> {
+    pub(crate) fn manifest(&self, entry: &Entry, version: &semver::Version) -> Result<Manifest, CatalogError> {
         let manifest_rel = format!("templates/{}/{version}/template.toml", entry.name);
         let file = self.store.display_path(&manifest_rel);
         let bytes = self.store.read(&manifest_rel)?.ok_or_else(|| {
@@ -383,7 +386,7 @@ impl Catalog {
     }
 
     /// Loads the manifest and files of one version.
-    pub fn version(&self, entry: &Entry, version: &semver::Version) -> Result<TemplateVersion, crate::error::Error> {
+    pub(crate) fn version(&self, entry: &Entry, version: &semver::Version) -> Result<TemplateVersion, CatalogError> {
         let dir = format!("templates/{}/{version}", entry.name);
         let manifest = self.manifest(entry, version)?;
         let files = self.store.walk(&format!("{dir}/files"))?;
@@ -398,7 +401,7 @@ impl Catalog {
 }
 
 /// Splits `NAME@VERSION`.
-pub fn split_spec(spec: &str) -> (&str, Option<&str>) {
+pub(crate) fn split_spec(spec: &str) -> (&str, Option<&str>) {
     match spec.split_once('@') {
         Some((name, version)) => (name, Some(version)),
         None => (spec, None),

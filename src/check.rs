@@ -4,18 +4,40 @@
 use serde::Serialize;
 
 use crate::answers::{self, Given, NoPrompt};
-use crate::apply::{WorkTree, read_file};
-use crate::catalog::{Catalog, Maturity};
+use crate::catalog::{Catalog, CatalogError, Maturity};
 use crate::drift::{self, DriftKind};
-use crate::error::Result;
-use crate::git::ProjectRepo;
+use crate::git::{GitError, ProjectRepo};
+use crate::plan::ReadError;
 use crate::project::ProjectFile;
 use crate::render::{self, RenderedFile};
+use crate::upgrade::{WorkTree, read_file};
+
+/// Why the check itself could not run.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum CheckError {
+    /// The catalog or the recorded version.
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    /// The recorded answers no longer resolve.
+    #[error(transparent)]
+    Answer(#[from] answers::AnswerError),
+    /// The recorded version could not be rendered.
+    #[error(transparent)]
+    Render(#[from] render::RenderError),
+    /// A project file could not be read.
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    /// The repository could not be opened.
+    #[error(transparent)]
+    Git(#[from] GitError),
+}
+
+type Result<T, E = CheckError> = std::result::Result<T, E>;
 
 /// How much a finding matters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Severity {
+pub(crate) enum Severity {
     /// Covered by a valid exception.
     Excepted,
     /// Worth knowing; does not fail the check.
@@ -26,7 +48,7 @@ pub enum Severity {
 
 /// One finding.
 #[derive(Debug, Clone, Serialize)]
-pub struct Finding {
+pub(crate) struct Finding {
     /// The rule id, as exceptions name it (`drift:.github/workflows/ci.yml`).
     pub rule: String,
     /// error, warning or excepted.
@@ -51,7 +73,7 @@ fn finding(
 }
 
 /// How a template's maturity maps to Backstage's `spec.lifecycle`.
-pub fn lifecycle_for(m: Maturity) -> &'static str {
+pub(crate) fn lifecycle_for(m: Maturity) -> &'static str {
     match m {
         Maturity::Experimental | Maturity::Beta => "experimental",
         Maturity::Stable => "production",
@@ -60,7 +82,7 @@ pub fn lifecycle_for(m: Maturity) -> &'static str {
 }
 
 /// Checks a project against its template version; `file` is its parsed `.pave.toml`.
-pub fn check(root: &std::path::Path, file: &ProjectFile, catalog: &Catalog) -> Result<Vec<Finding>> {
+pub(crate) fn check(root: &std::path::Path, file: &ProjectFile, catalog: &Catalog) -> Result<Vec<Finding>> {
     let mut out = Vec::new();
     let recorded = &file.template;
     let entry = match catalog.entry(&recorded.name) {
@@ -201,7 +223,7 @@ fn enforced_drift(
 
 /// Whether a Markdown heading (any level) exists with some text before the next heading of the
 /// same or a higher level.
-pub fn section_has_content(text: &str, heading: &str) -> bool {
+pub(crate) fn section_has_content(text: &str, heading: &str) -> bool {
     let mut lines = text.lines().peekable();
     while let Some(line) = lines.next() {
         let level = line.chars().take_while(|c| *c == '#').count();
@@ -289,12 +311,12 @@ fn ownership(
 
 /// Marks findings covered by a valid exception, and reports expired and stale exceptions.
 fn apply_exceptions(mut findings: Vec<Finding>, file: &ProjectFile, catalog: &Catalog) -> Vec<Finding> {
-    let today = crate::fleet::today();
-    let max_days = catalog.meta.max_exception_days.unwrap_or(crate::fleet::DEFAULT_MAX_EXCEPTION_DAYS);
+    let today = crate::exceptions::today();
+    let max_days = catalog.meta.max_exception_days.unwrap_or(crate::exceptions::DEFAULT_MAX_EXCEPTION_DAYS);
     let mut extra = Vec::new();
     for ex in &file.exceptions {
         // `pave exception add` caps the expiry; one written by hand is held to the same cap.
-        if crate::fleet::days_until(&ex.expires, today).is_some_and(|d| d > i64::from(max_days)) {
+        if crate::exceptions::days_until(&ex.expires, today).is_some_and(|d| d > i64::from(max_days)) {
             extra.push(finding(
                 format!("exception-too-long:{}", ex.rule),
                 Severity::Error,
@@ -307,7 +329,7 @@ fn apply_exceptions(mut findings: Vec<Finding>, file: &ProjectFile, catalog: &Ca
             ));
         }
         let matching: Vec<&mut Finding> = findings.iter_mut().filter(|f| rule_matches(&ex.rule, &f.rule)).collect();
-        if crate::fleet::expired(&ex.expires, today) {
+        if crate::exceptions::expired(&ex.expires, today) {
             extra.push(finding(
                 format!("exception-expired:{}", ex.rule),
                 Severity::Error,
@@ -336,7 +358,7 @@ fn apply_exceptions(mut findings: Vec<Finding>, file: &ProjectFile, catalog: &Ca
 }
 
 /// An exception's rule covers a finding's rule exactly, or by a trailing `*` (`drift:policy/*`).
-pub fn rule_matches(pattern: &str, rule: &str) -> bool {
+pub(crate) fn rule_matches(pattern: &str, rule: &str) -> bool {
     match pattern.strip_suffix('*') {
         Some(prefix) => rule.starts_with(prefix),
         None => pattern == rule,

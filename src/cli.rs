@@ -2,17 +2,15 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::fleet::OnConflict;
-use crate::plan::ConflictStyle;
-use crate::ui::ColorChoice;
+use crate::fleet::Shard;
 
 /// Golden paths as code: create service repositories from versioned templates, and keep them
 /// current.
 #[derive(Debug, Parser)]
 #[command(name = "pave", version, about, propagate_version = true, max_term_width = 100)]
-pub struct Cli {
+pub(crate) struct Cli {
     /// Flags every command takes.
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -23,7 +21,7 @@ pub struct Cli {
 
 /// Flags every command takes.
 #[derive(Debug, Args)]
-pub struct GlobalArgs {
+pub(crate) struct GlobalArgs {
     /// Catalog to use: a directory with catalog.toml and templates/ (default: the built-in one)
     #[arg(long, global = true, env = "PAVE_CATALOG", value_name = "SRC")]
     pub catalog: Option<String>,
@@ -46,7 +44,7 @@ pub struct GlobalArgs {
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Create a project from a template
     New(NewArgs),
     /// Show what an upgrade would change, or how the project drifted from its template
@@ -73,7 +71,7 @@ pub enum Command {
 
 /// `pave new`.
 #[derive(Debug, Args)]
-pub struct NewArgs {
+pub(crate) struct NewArgs {
     /// The template, optionally with a version: rust-axum-service@1.1.0 (picked from a list on a terminal when omitted)
     #[arg(value_name = "TEMPLATE[@VERSION]")]
     pub template: Option<String>,
@@ -105,7 +103,7 @@ pub struct NewArgs {
 
 /// The choice of target shared by `diff` and `upgrade`.
 #[derive(Debug, Args)]
-pub struct TargetArgs {
+pub(crate) struct TargetArgs {
     /// The project (default: the current directory)
     #[arg(value_name = "PATH")]
     pub path: Option<PathBuf>,
@@ -125,7 +123,7 @@ pub struct TargetArgs {
 
 /// `pave diff`.
 #[derive(Debug, Args)]
-pub struct DiffArgs {
+pub(crate) struct DiffArgs {
     /// Project and target version.
     #[command(flatten)]
     pub target: TargetArgs,
@@ -145,7 +143,7 @@ pub struct DiffArgs {
 
 /// `pave upgrade`.
 #[derive(Debug, Args)]
-pub struct UpgradeArgs {
+pub(crate) struct UpgradeArgs {
     /// Project and target version.
     #[command(flatten)]
     pub target: TargetArgs,
@@ -165,7 +163,7 @@ pub struct UpgradeArgs {
 
 /// `pave fleet ...`.
 #[derive(Debug, Subcommand)]
-pub enum FleetCommand {
+pub(crate) enum FleetCommand {
     /// Every project under the roots: template, version, latest, how far behind, maturity
     Status(FleetStatusArgs),
     /// Upgrade every project onto its own branch, in parallel, without touching working trees
@@ -174,7 +172,7 @@ pub enum FleetCommand {
 
 /// Where the fleet's projects are.
 #[derive(Debug, Args)]
-pub struct FleetSource {
+pub(crate) struct FleetSource {
     /// Directories to search for projects (`.pave.toml`), skipping `.git`, `target` and `node_modules`
     #[arg(value_name = "ROOT")]
     pub roots: Vec<PathBuf>,
@@ -183,12 +181,12 @@ pub struct FleetSource {
     pub repos_from: Option<PathBuf>,
     /// Take a stable share I of N of the projects (for CI matrices and indexed Jobs)
     #[arg(long, value_name = "I/N")]
-    pub shard: Option<String>,
+    pub shard: Option<Shard>,
 }
 
 /// `pave fleet status`.
 #[derive(Debug, Args)]
-pub struct FleetStatusArgs {
+pub(crate) struct FleetStatusArgs {
     /// Where the projects are.
     #[command(flatten)]
     pub source: FleetSource,
@@ -202,7 +200,7 @@ pub struct FleetStatusArgs {
 
 /// `pave fleet upgrade`.
 #[derive(Debug, Args)]
-pub struct FleetUpgradeArgs {
+pub(crate) struct FleetUpgradeArgs {
     /// Where the projects are.
     #[command(flatten)]
     pub source: FleetSource,
@@ -237,7 +235,7 @@ pub struct FleetUpgradeArgs {
 
 /// `pave check`.
 #[derive(Debug, Args)]
-pub struct CheckArgs {
+pub(crate) struct CheckArgs {
     /// The project (default: the current directory)
     #[arg(value_name = "PATH")]
     pub path: Option<PathBuf>,
@@ -248,7 +246,7 @@ pub struct CheckArgs {
 
 /// `pave exception ...`.
 #[derive(Debug, Subcommand)]
-pub enum ExceptionCommand {
+pub(crate) enum ExceptionCommand {
     /// Record an exception in .pave.toml
     Add(ExceptionAddArgs),
     /// List the exceptions of the project, with their state
@@ -257,7 +255,7 @@ pub enum ExceptionCommand {
 
 /// `pave exception add`.
 #[derive(Debug, Args)]
-pub struct ExceptionAddArgs {
+pub(crate) struct ExceptionAddArgs {
     /// The rule id it covers, as `pave check` prints it (a trailing * covers a prefix)
     pub rule: String,
     /// Who answers for it
@@ -276,7 +274,7 @@ pub struct ExceptionAddArgs {
 
 /// `pave exception list`.
 #[derive(Debug, Args)]
-pub struct ExceptionListArgs {
+pub(crate) struct ExceptionListArgs {
     /// The project (default: the current directory)
     #[arg(value_name = "PATH")]
     pub path: Option<PathBuf>,
@@ -287,7 +285,7 @@ pub struct ExceptionListArgs {
 
 /// `pave catalog ...`.
 #[derive(Debug, Subcommand)]
-pub enum CatalogCommand {
+pub(crate) enum CatalogCommand {
     /// Templates with their latest version, maturity and owner
     List(CatalogListArgs),
     /// One template: versions, questions, support promise, replacement
@@ -298,7 +296,7 @@ pub enum CatalogCommand {
 
 /// The format of `catalog publish`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum PublishFormat {
+pub(crate) enum PublishFormat {
     /// One Markdown file, `README.md`.
     Md,
     /// One self-contained HTML file, `index.html`.
@@ -307,7 +305,7 @@ pub enum PublishFormat {
 
 /// `pave catalog publish`.
 #[derive(Debug, Args)]
-pub struct CatalogPublishArgs {
+pub(crate) struct CatalogPublishArgs {
     /// The directory to write into
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
@@ -318,7 +316,7 @@ pub struct CatalogPublishArgs {
 
 /// `pave catalog list`.
 #[derive(Debug, Args)]
-pub struct CatalogListArgs {
+pub(crate) struct CatalogListArgs {
     /// Include retired templates (the retirement list)
     #[arg(long)]
     pub all: bool,
@@ -329,7 +327,7 @@ pub struct CatalogListArgs {
 
 /// `pave catalog show`.
 #[derive(Debug, Args)]
-pub struct CatalogShowArgs {
+pub(crate) struct CatalogShowArgs {
     /// The template, optionally @VERSION for that version's questions
     #[arg(value_name = "TEMPLATE[@VERSION]")]
     pub template: String,
@@ -340,14 +338,14 @@ pub struct CatalogShowArgs {
 
 /// `pave template ...`.
 #[derive(Debug, Subcommand)]
-pub enum TemplateCommand {
+pub(crate) enum TemplateCommand {
     /// Check a catalog (a directory with catalog.toml) or one template version
     Lint(TemplateLintArgs),
 }
 
 /// `pave template lint`.
 #[derive(Debug, Args)]
-pub struct TemplateLintArgs {
+pub(crate) struct TemplateLintArgs {
     /// A catalog directory, or one version's directory (templates/NAME/VERSION); default: --catalog, else the current directory
     pub dir: Option<PathBuf>,
     /// Fail instead of adding new released versions to catalog.lock (for CI)
@@ -357,7 +355,67 @@ pub struct TemplateLintArgs {
 
 /// `pave completions`.
 #[derive(Debug, Args)]
-pub struct CompletionsArgs {
+pub(crate) struct CompletionsArgs {
     /// The shell
     pub shell: clap_complete::Shell,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub(crate) enum ColorChoice {
+    /// Colour when writing to a terminal and `NO_COLOR` is unset.
+    #[default]
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+impl From<ColorChoice> for crate::ui::ColorChoice {
+    fn from(c: ColorChoice) -> Self {
+        match c {
+            ColorChoice::Auto => Self::Auto,
+            ColorChoice::Always => Self::Always,
+            ColorChoice::Never => Self::Never,
+        }
+    }
+}
+
+/// `--conflict`: how `pave upgrade` writes a conflict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub(crate) enum ConflictStyle {
+    /// `<<<<<<< local` / `=======` / `>>>>>>> TEMPLATE VERSION` in the file.
+    #[default]
+    Inline,
+    /// The project's file kept, the template's change in `PATH.rej`.
+    Rej,
+}
+
+impl From<ConflictStyle> for crate::plan::ConflictStyle {
+    fn from(c: ConflictStyle) -> Self {
+        match c {
+            ConflictStyle::Inline => Self::Inline,
+            ConflictStyle::Rej => Self::Rej,
+        }
+    }
+}
+
+/// `--on-conflict`: what `pave fleet upgrade` does with a conflicted project.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub(crate) enum OnConflict {
+    /// No branch: the project is reported for a human.
+    #[default]
+    Skip,
+    /// Commit with the markers on the branch, flagged in the report.
+    Commit,
+}
+
+impl From<OnConflict> for crate::fleet::upgrade::OnConflict {
+    fn from(c: OnConflict) -> Self {
+        match c {
+            OnConflict::Skip => Self::Skip,
+            OnConflict::Commit => Self::Commit,
+        }
+    }
 }

@@ -6,7 +6,7 @@ use std::ops::Range;
 
 /// A message about a place in a text file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SourceError {
+pub(crate) struct SourceError {
     /// The file, as shown to the user.
     pub file: String,
     /// 1-based line, when known.
@@ -21,7 +21,7 @@ pub struct SourceError {
 
 impl SourceError {
     /// An error at a byte span of `text`.
-    pub fn at(file: &str, text: &str, span: Option<Range<usize>>, message: impl Into<String>) -> Self {
+    pub(crate) fn at(file: &str, text: &str, span: Option<Range<usize>>, message: impl Into<String>) -> Self {
         let message = message.into();
         let Some(span) = span else {
             return Self { file: file.into(), line: None, column: 0, message, excerpt: None };
@@ -37,7 +37,7 @@ impl SourceError {
     }
 
     /// An error at the first line of `text` that starts with `needle` (after spaces).
-    pub fn at_line_starting(file: &str, text: &str, needle: &str, message: impl Into<String>) -> Self {
+    pub(crate) fn at_line_starting(file: &str, text: &str, needle: &str, message: impl Into<String>) -> Self {
         let mut offset = 0;
         for line in text.split_inclusive('\n') {
             let trimmed = line.trim_start();
@@ -51,7 +51,7 @@ impl SourceError {
     }
 
     /// An error from the toml parser, whose message has its own excerpt that we redo.
-    pub fn from_toml(file: &str, text: &str, err: &toml::de::Error) -> Self {
+    pub(crate) fn from_toml(file: &str, text: &str, err: &toml::de::Error) -> Self {
         Self::at(file, text, err.span(), err.message().trim_end())
     }
 }

@@ -5,13 +5,13 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
-use crate::plan::Ours;
+use crate::plan::{ProjectFiles, ReadError};
 use crate::render::{RenderedFile, RenderedTree};
 
 /// How one path drifted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum DriftKind {
+pub(crate) enum DriftKind {
     /// The content or mode differs.
     Modified,
     /// The template renders it; the project has none.
@@ -22,7 +22,7 @@ pub enum DriftKind {
 
 impl DriftKind {
     /// The word shown to users.
-    pub fn word(self) -> &'static str {
+    pub(crate) fn word(self) -> &'static str {
         match self {
             Self::Modified => "modified",
             Self::Deleted => "deleted",
@@ -33,7 +33,7 @@ impl DriftKind {
 
 /// One drifted path.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Drift {
+pub(crate) struct Drift {
     /// Project-relative path.
     pub path: String,
     /// How.
@@ -48,12 +48,12 @@ pub struct Drift {
 
 /// Compares `rendered` with the project. Seed files are the team's and never drift.
 /// `tracked` lists the project's tracked files, to find files added beside the template's.
-pub fn compute(
+pub(crate) fn compute(
     rendered: &RenderedTree,
     seed: &[String],
-    ours: &dyn Ours,
+    ours: &dyn ProjectFiles,
     tracked: &[String],
-) -> crate::error::Result<Vec<Drift>> {
+) -> Result<Vec<Drift>, ReadError> {
     let seed = crate::manifest::globset(seed);
     let mut out = Vec::new();
     let mut owned_dirs = BTreeSet::new();

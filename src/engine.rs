@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use heck::{ToKebabCase, ToPascalCase, ToShoutySnakeCase, ToSnakeCase};
 
 /// Tera's message without its leading `error: ` (we print our own).
-pub fn tera_message(e: &tera::Error) -> String {
+pub(crate) fn tera_message(e: &tera::Error) -> String {
     let mut text = e.to_string();
     if let Some(rest) = text.strip_prefix("error: ") {
         text = rest.to_string();
@@ -21,7 +21,7 @@ pub fn tera_message(e: &tera::Error) -> String {
 }
 
 /// A Tera with our filters and no autoescaping (we render code and config, not web pages).
-pub fn engine() -> tera::Tera {
+pub(crate) fn engine() -> tera::Tera {
     let mut tera = tera::Tera::default();
     tera.autoescape_on(Vec::<&str>::new());
     tera.register_filter("kebab_case", |s: &str, _: tera::Kwargs, _: &tera::State| s.to_kebab_case());

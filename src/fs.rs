@@ -1,5 +1,5 @@
 //! The only module that touches the file system; every error carries the path it was about.
-#![allow(clippy::disallowed_methods)] // the one module allowed to call std::fs
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)] // the one module allowed to touch the file system
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 /// A file-system operation that failed, with its path.
 #[derive(Debug, thiserror::Error)]
 #[error("could not {op} `{}`: {source}", path.display())]
-pub struct FsError {
+pub(crate) struct FsError {
     /// What we were doing: "read", "write", "create directory", ...
     pub op: &'static str,
     /// The path it was about.
@@ -22,18 +22,18 @@ fn ctx<T>(op: &'static str, path: &Path, r: io::Result<T>) -> Result<T, FsError>
 }
 
 /// Reads a whole file.
-pub fn read(path: &Path) -> Result<Vec<u8>, FsError> {
+pub(crate) fn read(path: &Path) -> Result<Vec<u8>, FsError> {
     ctx("read", path, std::fs::read(path))
 }
 
 /// Reads a whole UTF-8 file.
-pub fn read_to_string(path: &Path) -> Result<String, FsError> {
+pub(crate) fn read_to_string(path: &Path) -> Result<String, FsError> {
     ctx("read", path, std::fs::read_to_string(path))
 }
 
 /// The kind of a directory entry, without following links.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EntryKind {
+pub(crate) enum EntryKind {
     /// A regular file.
     File,
     /// A directory.
@@ -45,7 +45,7 @@ pub enum EntryKind {
 }
 
 /// What `lstat` says about a path, or `None` when nothing is there.
-pub fn entry_kind(path: &Path) -> Result<Option<EntryKind>, FsError> {
+pub(crate) fn entry_kind(path: &Path) -> Result<Option<EntryKind>, FsError> {
     match std::fs::symlink_metadata(path) {
         Ok(m) => {
             let t = m.file_type();
@@ -64,8 +64,13 @@ pub fn entry_kind(path: &Path) -> Result<Option<EntryKind>, FsError> {
     }
 }
 
+/// Whether `path` is a directory, or a link to one.
+pub(crate) fn is_dir(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.is_dir())
+}
+
 /// Whether a regular file has any executable bit.
-pub fn is_executable(path: &Path) -> Result<bool, FsError> {
+pub(crate) fn is_executable(path: &Path) -> Result<bool, FsError> {
     let meta = ctx("inspect", path, std::fs::symlink_metadata(path))?;
     Ok(mode_is_executable(&meta))
 }
@@ -82,12 +87,12 @@ fn mode_is_executable(_: &std::fs::Metadata) -> bool {
 }
 
 /// The target of a symbolic link.
-pub fn read_link(path: &Path) -> Result<PathBuf, FsError> {
+pub(crate) fn read_link(path: &Path) -> Result<PathBuf, FsError> {
     ctx("read link", path, std::fs::read_link(path))
 }
 
 /// The names of the entries of a directory, sorted.
-pub fn list_dir(path: &Path) -> Result<Vec<String>, FsError> {
+pub(crate) fn list_dir(path: &Path) -> Result<Vec<String>, FsError> {
     let mut names = Vec::new();
     for entry in ctx("list", path, std::fs::read_dir(path))? {
         let entry = ctx("list", path, entry)?;
@@ -98,38 +103,38 @@ pub fn list_dir(path: &Path) -> Result<Vec<String>, FsError> {
 }
 
 /// True when `path` is a directory with no entries.
-pub fn is_empty_dir(path: &Path) -> Result<bool, FsError> {
+pub(crate) fn is_empty_dir(path: &Path) -> Result<bool, FsError> {
     Ok(ctx("list", path, std::fs::read_dir(path))?.next().is_none())
 }
 
 /// Creates a directory and its parents.
-pub fn create_dir_all(path: &Path) -> Result<(), FsError> {
+pub(crate) fn create_dir_all(path: &Path) -> Result<(), FsError> {
     ctx("create directory", path, std::fs::create_dir_all(path))
 }
 
 /// Removes an empty directory.
-pub fn remove_dir(path: &Path) -> Result<(), FsError> {
+pub(crate) fn remove_dir(path: &Path) -> Result<(), FsError> {
     ctx("remove directory", path, std::fs::remove_dir(path))
 }
 
 /// Removes a directory tree.
-pub fn remove_dir_all(path: &Path) -> Result<(), FsError> {
+pub(crate) fn remove_dir_all(path: &Path) -> Result<(), FsError> {
     ctx("remove", path, std::fs::remove_dir_all(path))
 }
 
 /// Removes a file or a link.
-pub fn remove_file(path: &Path) -> Result<(), FsError> {
+pub(crate) fn remove_file(path: &Path) -> Result<(), FsError> {
     ctx("remove", path, std::fs::remove_file(path))
 }
 
 /// Renames a file or directory (replaces a link at `to`, never follows it).
-pub fn rename(from: &Path, to: &Path) -> Result<(), FsError> {
+pub(crate) fn rename(from: &Path, to: &Path) -> Result<(), FsError> {
     ctx("move into place", to, std::fs::rename(from, to))
 }
 
 /// Writes a new file (in a directory nobody else writes to), created with its mode as git
 /// checks files out: 0666 or 0777, less the umask.
-pub fn write_new(path: &Path, bytes: &[u8], executable: bool) -> Result<(), FsError> {
+pub(crate) fn write_new(path: &Path, bytes: &[u8], executable: bool) -> Result<(), FsError> {
     use std::io::Write as _;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
@@ -139,34 +144,166 @@ pub fn write_new(path: &Path, bytes: &[u8], executable: bool) -> Result<(), FsEr
     ctx("write", path, file.write_all(bytes))
 }
 
-/// Writes `bytes` to `path` atomically: a temporary file in the same directory, its mode set, then
-/// renamed over the target (which replaces a link rather than writing through it).
-pub fn write_atomic(path: &Path, bytes: &[u8], executable: bool) -> Result<(), FsError> {
+/// Writes `bytes` to `path` atomically: a temporary file in the same directory, then renamed
+/// over the target (which replaces a link rather than writing through it). A file that is
+/// replaced keeps its permission bits, with the executable bits set (where it is readable) or
+/// cleared as `executable` says; a new file gets 0666 or 0777 less the umask, as git gives.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8], executable: bool) -> Result<(), FsError> {
+    let existing = match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_file() => Some(permission_bits(&m)),
+        _ => None,
+    };
+    let mode = existing.map(|bits| {
+        let plain = bits & !0o111;
+        if executable { plain | ((plain & 0o444) >> 2) } else { plain }
+    });
+    write_with_mode(path, bytes, mode, executable)
+}
+
+/// The atomic write itself: `mode` exactly when given, else 0666/0777 less the umask.
+fn write_with_mode(path: &Path, bytes: &[u8], mode: Option<u32>, executable: bool) -> Result<(), FsError> {
     use std::io::Write as _;
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    let mut tmp = ctx("write", path, tempfile::Builder::new().prefix(".pave-tmp").tempfile_in(dir))?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".pave-tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // Given at creation, so the kernel applies the umask, as it does for git's checkouts.
+        builder.permissions(std::fs::Permissions::from_mode(if executable { 0o777 } else { 0o666 }));
+    }
+    let mut tmp = ctx("write", path, builder.tempfile_in(dir))?;
     ctx("write", path, tmp.write_all(bytes))?;
     ctx("write", path, tmp.as_file().sync_all())?;
-    set_executable(tmp.path(), executable)?;
+    if let Some(mode) = mode {
+        set_mode(tmp.path(), mode)?;
+    }
     tmp.persist(path).map_err(|e| FsError { op: "write", path: path.to_path_buf(), source: e.error })?;
     Ok(())
 }
 
 #[cfg(unix)]
-fn set_executable(path: &Path, executable: bool) -> Result<(), FsError> {
+fn permission_bits(meta: &std::fs::Metadata) -> u32 {
     use std::os::unix::fs::PermissionsExt;
-    // Respect the usual umask-like defaults: 0644 or 0755.
-    let mode = if executable { 0o755 } else { 0o644 };
+    meta.permissions().mode() & 0o7777
+}
+
+#[cfg(not(unix))]
+fn permission_bits(_: &std::fs::Metadata) -> u32 {
+    0o644
+}
+
+#[cfg(unix)]
+fn set_mode(path: &Path, mode: u32) -> Result<(), FsError> {
+    use std::os::unix::fs::PermissionsExt;
     ctx("set the mode of", path, std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)))
 }
 
 #[cfg(not(unix))]
-fn set_executable(_: &Path, _: bool) -> Result<(), FsError> {
+fn set_mode(_: &Path, _: u32) -> Result<(), FsError> {
     Ok(())
 }
 
+/// What stood at a path, exactly, to put it back after a failed change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Snapshot {
+    /// A regular file: its bytes and permission bits.
+    File {
+        /// The content.
+        bytes: Vec<u8>,
+        /// The permission bits (`0o644`...).
+        mode: u32,
+    },
+    /// A symbolic link.
+    Symlink {
+        /// Where it points.
+        target: PathBuf,
+    },
+}
+
+/// What is at `path` now (`None`: nothing, or a directory or special file, which are never
+/// replaced).
+pub(crate) fn snapshot(path: &Path) -> Result<Option<Snapshot>, FsError> {
+    let meta = match std::fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(FsError { op: "inspect", path: path.to_path_buf(), source: e }),
+    };
+    Ok(if meta.file_type().is_symlink() {
+        Some(Snapshot::Symlink { target: read_link(path)? })
+    } else if meta.file_type().is_file() {
+        Some(Snapshot::File { bytes: read(path)?, mode: permission_bits(&meta) })
+    } else {
+        None
+    })
+}
+
+/// Puts a snapshot back at `path`, atomically: the same bytes and mode, or the same link.
+pub(crate) fn restore(path: &Path, snapshot: &Snapshot) -> Result<(), FsError> {
+    match snapshot {
+        Snapshot::File { bytes, mode } => write_with_mode(path, bytes, Some(*mode), mode & 0o111 != 0),
+        Snapshot::Symlink { target } => replace_with_symlink(&target.to_string_lossy(), path),
+    }
+}
+
+/// Replaces whatever is at `path` with a link to `target`, atomically (a link beside it, then
+/// renamed over it).
+pub(crate) fn replace_with_symlink(target: &str, path: &Path) -> Result<(), FsError> {
+    let tmp = path.with_file_name(format!(
+        ".pave-link-{}",
+        path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    ));
+    if entry_kind(&tmp)?.is_some() {
+        remove_file(&tmp)?;
+    }
+    symlink(target, &tmp)?;
+    rename(&tmp, path)
+}
+
+/// The files named `name` under the roots, sorted, never entering directories named in `skip`
+/// (below the root itself).
+pub(crate) fn find_files_named(root: &Path, name: &str, skip: &[&str]) -> Vec<PathBuf> {
+    let walker = walkdir::WalkDir::new(root).sort_by_file_name().into_iter().filter_entry(|e| {
+        !(e.file_type().is_dir() && e.depth() > 0 && skip.contains(&e.file_name().to_string_lossy().as_ref()))
+    });
+    walker
+        .flatten()
+        .filter(|e| e.file_type().is_file() && e.file_name() == name)
+        .map(|e| e.path().to_path_buf())
+        .collect()
+}
+
+/// One entry of a directory tree: its path relative to the root (with `/`), and whether it is
+/// a link.
+pub(crate) struct TreeEntry {
+    /// Relative path.
+    pub rel: String,
+    /// The full path.
+    pub path: PathBuf,
+    /// Whether it is a symbolic link (never followed).
+    pub is_symlink: bool,
+}
+
+/// Every file and link under `dir`, sorted by name, directories left out.
+pub(crate) fn walk_files(dir: &Path) -> Result<Vec<TreeEntry>, FsError> {
+    let mut out = Vec::new();
+    for item in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        let item = item.map_err(|e| {
+            let path = e.path().unwrap_or(dir).to_path_buf();
+            FsError { op: "walk", path, source: e.into() }
+        })?;
+        let rel = item.path().strip_prefix(dir).unwrap_or(item.path());
+        let rel = rel.to_string_lossy().replace('\\', "/");
+        if rel.is_empty() || item.file_type().is_dir() {
+            continue;
+        }
+        out.push(TreeEntry { rel, path: item.path().to_path_buf(), is_symlink: item.path_is_symlink() });
+    }
+    Ok(out)
+}
+
 /// Creates a symbolic link at `path` pointing to `target`.
-pub fn symlink(target: &str, path: &Path) -> Result<(), FsError> {
+pub(crate) fn symlink(target: &str, path: &Path) -> Result<(), FsError> {
     #[cfg(unix)]
     let r = std::os::unix::fs::symlink(target, path);
     #[cfg(not(unix))]
@@ -175,19 +312,19 @@ pub fn symlink(target: &str, path: &Path) -> Result<(), FsError> {
 }
 
 /// A temporary directory next to `near`, removed when dropped.
-pub fn staging_dir(near: &Path) -> Result<tempfile::TempDir, FsError> {
+pub(crate) fn staging_dir(near: &Path) -> Result<tempfile::TempDir, FsError> {
     let parent = near.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or_else(|| Path::new("."));
     ctx("create a staging directory in", parent, tempfile::Builder::new().prefix(".pave-staging-").tempdir_in(parent))
 }
 
 /// The canonical form of an existing path.
-pub fn canonicalize(path: &Path) -> Result<PathBuf, FsError> {
+pub(crate) fn canonicalize(path: &Path) -> Result<PathBuf, FsError> {
     ctx("resolve", path, std::fs::canonicalize(path))
 }
 
 /// Refuses a write to `root/rel` when any existing component below `root` is a symlink, so a
 /// write can never be redirected outside the destination.
-pub fn check_no_symlink_on_path(root: &Path, rel: &str) -> Result<(), PathBuf> {
+pub(crate) fn check_no_symlink_on_path(root: &Path, rel: &str) -> Result<(), PathBuf> {
     let mut cur = root.to_path_buf();
     let parts: Vec<&str> = rel.split('/').collect();
     for (i, part) in parts.iter().enumerate() {

@@ -1,39 +1,41 @@
 //! pave: golden paths as code. The library renders, plans and applies; the binary only parses
 //! the command line and prints errors.
+//!
+//! Data flows one way: answers → render → plan → effects → (working tree | git tree | patch).
+//! See docs/decisions.md, "The module map".
 
-pub mod answers;
-pub mod apply;
-pub mod catalog;
-pub mod check;
-pub mod cli;
-pub mod commands;
-pub mod config;
-pub mod diagnostic;
-pub mod diff;
-pub mod drift;
-pub mod engine;
-pub mod error;
-pub mod fleet;
-pub mod fleet_html;
-pub mod fs;
-pub mod git;
-pub mod lint;
-pub mod manifest;
-pub mod merge;
-pub mod plan;
-pub mod project;
-pub mod prompt;
-pub mod publish;
-pub mod remote;
-pub mod render;
-pub mod store;
-pub mod ui;
-pub mod upgrade;
-pub mod write;
+mod answers;
+mod catalog;
+mod check;
+mod cli;
+mod commands;
+mod config;
+mod diagnostic;
+mod drift;
+mod engine;
+mod exceptions;
+mod fleet;
+mod fs;
+mod git;
+mod lint;
+mod manifest;
+mod merge;
+mod patch;
+mod plan;
+mod project;
+mod prompt;
+mod publish;
+mod remote;
+mod render;
+mod scaffold;
+mod store;
+mod textdiff;
+mod ui;
+mod upgrade;
 
 use clap::Parser;
 
-use crate::error::exit;
+use crate::commands::error::{Error, exit};
 use crate::ui::{Printer, Verbosity};
 
 /// Runs pave with the process arguments and returns its exit code.
@@ -50,21 +52,22 @@ pub fn run() -> i32 {
     match commands::dispatch(cli) {
         Ok(code) => code,
         Err(err) => {
-            let printer = Printer::new(color, if quiet { Verbosity::Quiet } else { Verbosity::Normal });
+            let printer = Printer::new(color.into(), if quiet { Verbosity::Quiet } else { Verbosity::Normal });
             report(&printer, &err);
             err.exit_code()
         }
     }
 }
 
-/// Prints an error with its causes and hint, in one place.
-fn report(printer: &Printer, err: &error::Error) {
-    let mut causes = Vec::new();
+/// Prints an error with its causes and hint, in one place: each cause once, and none that the
+/// message already says.
+fn report(printer: &Printer, err: &Error) {
+    let mut causes: Vec<String> = Vec::new();
     let mut source = std::error::Error::source(err);
     let top = err.to_string();
     while let Some(s) = source {
         let text = s.to_string();
-        if !top.contains(&text) {
+        if !top.contains(&text) && !causes.iter().any(|c| c.contains(&text)) {
             causes.push(text);
         }
         source = s.source();

@@ -13,11 +13,11 @@ use crate::render;
 use crate::store::SourceFile;
 
 /// The lock file beside catalog.toml.
-pub const LOCK_FILE: &str = "catalog.lock";
+pub(crate) const LOCK_FILE: &str = "catalog.lock";
 
 /// One problem found.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
+pub(crate) struct Problem {
     /// `NAME@VERSION`, or the file it is about.
     pub subject: String,
     /// What is wrong and what to do.
@@ -26,7 +26,7 @@ pub struct Problem {
 
 /// What lint found, and the lock file it would write.
 #[derive(Debug, Default)]
-pub struct LintReport {
+pub(crate) struct LintReport {
     /// Problems, in catalog order.
     pub problems: Vec<Problem>,
     /// Versions checked.
@@ -38,7 +38,7 @@ pub struct LintReport {
 }
 
 /// A digest of a version's manifest and files: paths, modes, links and bytes.
-pub fn digest(manifest: &[u8], files: &[SourceFile]) -> String {
+pub(crate) fn digest(manifest: &[u8], files: &[SourceFile]) -> String {
     let mut h = Sha256::new();
     h.update(b"template.toml\0");
     h.update(manifest);
@@ -64,7 +64,7 @@ pub fn digest(manifest: &[u8], files: &[SourceFile]) -> String {
 }
 
 /// Parses catalog.lock: `"NAME@VERSION" = "sha256:..."` under `[versions]`.
-pub fn parse_lock(text: &str) -> Result<BTreeMap<String, String>, String> {
+pub(crate) fn parse_lock(text: &str) -> Result<BTreeMap<String, String>, String> {
     #[derive(serde::Deserialize)]
     #[serde(deny_unknown_fields)]
     struct Lock {
@@ -85,7 +85,7 @@ fn lock_text(versions: &BTreeMap<String, String>) -> String {
 }
 
 /// Lints every version of every template; `lock` is the current catalog.lock, if any.
-pub fn lint_catalog(catalog: &Catalog, lock: &BTreeMap<String, String>) -> LintReport {
+pub(crate) fn lint_catalog(catalog: &Catalog, lock: &BTreeMap<String, String>) -> LintReport {
     let mut report = LintReport::default();
     let mut new_lock = BTreeMap::new();
     for entry in &catalog.entries {

@@ -12,12 +12,12 @@ const RESERVED: &[&str] = &["template", "catalog", "pave"];
 /// A malformed template.toml.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
-pub struct ManifestError(pub Box<SourceError>);
+pub(crate) struct ManifestError(pub Box<SourceError>);
 
 /// One template version's manifest.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Manifest {
+pub(crate) struct Manifest {
     /// Description and requirements.
     pub template: TemplateMeta,
     /// Questions, in file order.
@@ -37,7 +37,7 @@ pub struct Manifest {
 /// `[template]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct TemplateMeta {
+pub(crate) struct TemplateMeta {
     /// One line on what the version renders.
     #[serde(default)]
     pub description: Option<String>,
@@ -49,7 +49,7 @@ pub struct TemplateMeta {
 /// The type of a question.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum QuestionType {
+pub(crate) enum QuestionType {
     /// Free text, optionally checked by `validate`.
     String,
     /// Yes or no.
@@ -64,7 +64,7 @@ pub enum QuestionType {
 
 impl QuestionType {
     /// The name used in template.toml.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Self::String => "string",
             Self::Bool => "bool",
@@ -78,7 +78,7 @@ impl QuestionType {
 /// `[questions.NAME]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Question {
+pub(crate) struct Question {
     /// The answer's type.
     #[serde(rename = "type")]
     pub kind: QuestionType,
@@ -116,14 +116,14 @@ pub struct Question {
 
 impl Question {
     /// The compiled `validate` pattern.
-    pub fn validate_regex(&self) -> Option<&regex_lite::Regex> {
+    pub(crate) fn validate_regex(&self) -> Option<&regex_lite::Regex> {
         self.validate_re
             .get_or_init(|| self.validate.as_deref().and_then(|re| regex_lite::Regex::new(re).ok()))
             .as_ref()
     }
 
     /// The text to show when asking: `help`, or the name.
-    pub fn prompt<'a>(&'a self, name: &'a str) -> &'a str {
+    pub(crate) fn prompt<'a>(&'a self, name: &'a str) -> &'a str {
         self.help.as_deref().unwrap_or(name)
     }
 }
@@ -131,7 +131,7 @@ impl Question {
 /// `[files]`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct FileRules {
+pub(crate) struct FileRules {
     /// Source globs never rendered.
     #[serde(default)]
     pub exclude: Vec<String>,
@@ -146,7 +146,7 @@ pub struct FileRules {
 /// `[checks]`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Checks {
+pub(crate) struct Checks {
     /// Files that must exist and not be empty.
     #[serde(default)]
     pub required_files: Vec<String>,
@@ -158,7 +158,7 @@ pub struct Checks {
 /// `[[migrations]]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Migration {
+pub(crate) struct Migration {
     /// The version that declares it (must be the manifest's own).
     pub version: semver::Version,
     /// Old answer name → new answer name.
@@ -171,7 +171,7 @@ pub struct Migration {
 
 impl Manifest {
     /// Parses and validates the manifest of `version`; `file` is how the path is shown.
-    pub fn parse(file: &str, text: &str, version: &semver::Version) -> Result<Self, ManifestError> {
+    pub(crate) fn parse(file: &str, text: &str, version: &semver::Version) -> Result<Self, ManifestError> {
         let mut manifest: Self =
             toml::from_str(text).map_err(|e| ManifestError(Box::new(SourceError::from_toml(file, text, &e))))?;
         manifest.validate(file, text, version)?;
@@ -227,16 +227,11 @@ impl Manifest {
         }
         Ok(())
     }
-
-    /// The questions whose answers end up in `.pave.toml` (not secret).
-    pub fn recorded_questions(&self) -> impl Iterator<Item = (&String, &Question)> {
-        self.questions.iter().filter(|(_, q)| !q.secret)
-    }
 }
 
 /// Compiles `[files]` patterns with gitignore-like semantics: `*` stays within one path
 /// component, `**` crosses directories. Patterns were validated with the manifest.
-pub fn globset(patterns: &[String]) -> globset::GlobSet {
+pub(crate) fn globset(patterns: &[String]) -> globset::GlobSet {
     let mut b = globset::GlobSetBuilder::new();
     for p in patterns {
         if let Ok(g) = globset::GlobBuilder::new(&gitignore_form(p)).literal_separator(true).build() {

@@ -3,7 +3,7 @@
 
 /// The outcome of merging one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Merged {
+pub(crate) struct Merged {
     /// The merged bytes (with conflict markers when `conflicted`).
     pub bytes: Vec<u8>,
     /// Whether overlapping changes were left as markers.
@@ -11,7 +11,7 @@ pub struct Merged {
 }
 
 /// True when the bytes look like text git would line-merge (no NUL in the first 8 KiB, UTF-8).
-pub fn is_text(bytes: &[u8]) -> bool {
+pub(crate) fn is_text(bytes: &[u8]) -> bool {
     let head = &bytes[..bytes.len().min(8000)];
     !head.contains(&0) && std::str::from_utf8(bytes).is_ok()
 }
@@ -68,7 +68,7 @@ fn with_sentinel(bytes: &[u8]) -> Vec<u8> {
 
 /// Merges `ours` and `theirs`, both changed from `base`. `theirs_label` names the template
 /// version in the markers (`>>>>>>> rust-axum-service 2.0.0`).
-pub fn merge(base: &[u8], ours: &[u8], theirs: &[u8], theirs_label: &str) -> Result<Merged, git2::Error> {
+pub(crate) fn merge(base: &[u8], ours: &[u8], theirs: &[u8], theirs_label: &str) -> Result<Merged, String> {
     let crlf = uses_crlf(ours);
     let (base, ours, theirs) = (to_lf(base), to_lf(ours), to_lf(theirs));
     if ours == theirs || theirs == base {
@@ -78,21 +78,9 @@ pub fn merge(base: &[u8], ours: &[u8], theirs: &[u8], theirs_label: &str) -> Res
         return Ok(finish(theirs, false, crlf));
     }
     let (base, ours, theirs) = (with_sentinel(&base), with_sentinel(&ours), with_sentinel(&theirs));
-    // git2's merge_file skips libgit2's global init, so the first call of a process fails with
-    // "no error"; creating a Buf runs the init.
-    drop(git2::Buf::new());
-    let mut b = git2::MergeFileInput::new();
-    b.content(&base);
-    let mut o = git2::MergeFileInput::new();
-    o.content(&ours);
-    let mut t = git2::MergeFileInput::new();
-    t.content(&theirs);
-    let mut opts = git2::MergeFileOptions::new();
-    opts.ancestor_label("base").our_label("local").their_label(theirs_label);
-    let result = git2::merge_file(&b, &o, &t, Some(&mut opts))?;
-    let content = result.content();
-    let merged = content.strip_prefix(SENTINEL).unwrap_or(content).to_vec();
-    Ok(finish(merged, !result.is_automergeable(), crlf))
+    let result = crate::git::merge_file(&base, &ours, &theirs, theirs_label)?;
+    let merged = result.bytes.strip_prefix(SENTINEL).unwrap_or(&result.bytes).to_vec();
+    Ok(finish(merged, result.conflicted, crlf))
 }
 
 fn finish(bytes: Vec<u8>, conflicted: bool, crlf: bool) -> Merged {

@@ -1,4 +1,5 @@
-//! Printing a plan: a git-style unified diff (`git apply` takes it), `--stat`, and JSON.
+//! Printing an upgrade: its effects as a git-style patch (`git apply` takes it), its plan as
+//! `--stat` lines and JSON.
 
 use std::fmt::Write as _;
 
@@ -6,24 +7,7 @@ use serde::Serialize;
 
 use crate::plan::{Action, PlannedFile, UpgradePlan};
 use crate::render::RenderedFile;
-
-/// A unified diff of one file's text, with `--- a/OLD` and `+++ b/NEW` headers.
-pub fn unified(old_path: &str, new_path: &str, old: &[u8], new: &[u8]) -> String {
-    let (Ok(old), Ok(new)) = (std::str::from_utf8(old), std::str::from_utf8(new)) else {
-        return format!("Binary files a/{old_path} and b/{new_path} differ\n");
-    };
-    let diff = similar::TextDiff::from_lines(old, new);
-    let mut out = String::new();
-    let _ = write!(
-        out,
-        "{}",
-        diff.unified_diff()
-            .context_radius(3)
-            .missing_newline_hint(true)
-            .header(&format!("a/{old_path}"), &format!("b/{new_path}"))
-    );
-    out
-}
+pub(crate) use crate::textdiff::unified;
 
 fn mode(f: &RenderedFile) -> &'static str {
     match f {
@@ -74,8 +58,7 @@ fn file_patch(out: &mut String, from: &str, to: &str, before: Option<&RenderedFi
 /// git's blob id of a file, or forty zeros for none (the full index line git apply needs
 /// before it applies a binary patch).
 fn blob_id(f: Option<&RenderedFile>) -> String {
-    f.and_then(|f| git2::Oid::hash_object(git2::ObjectType::Blob, f.bytes()).ok())
-        .map_or_else(|| "0".repeat(40), |id| id.to_string())
+    f.and_then(|f| crate::git::blob_id(f.bytes())).unwrap_or_else(|| "0".repeat(40))
 }
 
 /// git's base85 alphabet.
@@ -116,25 +99,18 @@ fn binary_patch(old: &[u8], new: &[u8]) -> String {
     format!("GIT binary patch\n{}{}", literal(new), literal(old))
 }
 
-/// The whole plan as one patch, in path order: exactly what `pave upgrade` would write.
-pub fn patch(plan: &UpgradePlan) -> String {
+/// The effects as one patch, in their order: exactly what `pave upgrade` would write.
+pub(crate) fn patch(effects: &[crate::upgrade::Effect]) -> String {
     let mut out = String::new();
-    for f in plan.changes() {
-        let from = f.moved_from.as_deref().unwrap_or(&f.path);
-        // A conflict that keeps the project's file (.rej, .pave-new) changes only its side file;
-        // an empty `diff --git` header would make git apply abort.
-        if f.before != f.after || f.moved_from.is_some() {
-            file_patch(&mut out, from, &f.path, f.before.as_ref(), f.after.as_ref());
-        }
-        if let Some((side, content)) = f.side_file() {
-            file_patch(&mut out, &side, &side, None, Some(&content));
-        }
+    for e in effects {
+        let from = e.renamed_from.as_deref().unwrap_or(&e.path);
+        file_patch(&mut out, from, &e.path, e.before.as_ref(), e.after.as_ref());
     }
     out
 }
 
 /// Colours a patch for a terminal.
-pub fn colorize(patch: &str) -> String {
+pub(crate) fn colorize(patch: &str) -> String {
     use console::Style;
     let mut out = String::with_capacity(patch.len() + patch.len() / 8);
     for line in patch.split_inclusive('\n') {
@@ -157,7 +133,7 @@ pub fn colorize(patch: &str) -> String {
 }
 
 /// Lines added and removed in one planned file.
-pub fn line_counts(f: &PlannedFile) -> (usize, usize) {
+pub(crate) fn line_counts(f: &PlannedFile) -> (usize, usize) {
     let old = f.before.as_ref().map_or(&[][..], RenderedFile::bytes);
     let new = f.after.as_ref().map_or(&[][..], RenderedFile::bytes);
     let (Ok(old), Ok(new)) = (std::str::from_utf8(old), std::str::from_utf8(new)) else { return (0, 0) };
@@ -174,7 +150,7 @@ pub fn line_counts(f: &PlannedFile) -> (usize, usize) {
 }
 
 /// What the user should know about a file, beyond its action word.
-pub fn note(f: &PlannedFile) -> String {
+pub(crate) fn note(f: &PlannedFile) -> String {
     match &f.action {
         Action::Merge => "merged with your edits".into(),
         Action::KeptModified => "removed from the template, but you edited it: kept".into(),
@@ -204,7 +180,7 @@ pub fn note(f: &PlannedFile) -> String {
 }
 
 /// `--stat`: one line per path, then the count.
-pub fn stat(plan: &UpgradePlan) -> String {
+pub(crate) fn stat(plan: &UpgradePlan) -> String {
     let mut out = String::new();
     let width = plan.files.iter().map(|f| display_path(f).chars().count()).max().unwrap_or(0);
     for f in &plan.files {
@@ -214,7 +190,7 @@ pub fn stat(plan: &UpgradePlan) -> String {
 }
 
 /// `OLD → NEW` for a moved file, else the path.
-pub fn display_path(f: &PlannedFile) -> String {
+pub(crate) fn display_path(f: &PlannedFile) -> String {
     match &f.moved_from {
         Some(old) => format!("{old} → {}", f.path),
         None => f.path.clone(),
@@ -223,7 +199,7 @@ pub fn display_path(f: &PlannedFile) -> String {
 
 /// One file in `--json`.
 #[derive(Debug, Serialize)]
-pub struct JsonFile {
+pub(crate) struct JsonFile {
     /// The path after the upgrade.
     pub path: String,
     /// The old path of a moved file.
@@ -239,7 +215,7 @@ pub struct JsonFile {
 }
 
 /// The plan's files for `--json`.
-pub fn json_files(plan: &UpgradePlan) -> Vec<JsonFile> {
+pub(crate) fn json_files(plan: &UpgradePlan) -> Vec<JsonFile> {
     plan.files
         .iter()
         .map(|f| {

@@ -1,23 +1,42 @@
 //! base / theirs / ours → an upgrade plan: one outcome per path, following SPEC.md's table.
-//! Pure: the project is read through [`Ours`], so the same plan serves the working tree
-//! (`pave upgrade`), the diff printer (`pave diff`) and a git tree (`pave fleet`).
+//! Pure: the project is read through [`ProjectFiles`], so the same plan serves the working tree
+//! (`pave upgrade`), the patch printer (`pave diff`) and a commit's tree (`pave fleet`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::merge;
 use crate::render::{RenderedFile, RenderedTree};
 
-/// How the project's current files are read.
-pub trait Ours {
+/// The project's current files, wherever they are read from: its working tree, or a commit.
+pub(crate) trait ProjectFiles {
     /// The project's file at `path`, or `None` when there is none.
-    fn get(&self, path: &str) -> crate::error::Result<Option<RenderedFile>>;
+    fn get(&self, path: &str) -> Result<Option<RenderedFile>, ReadError>;
     /// Whether a file exists at `path` that git does not track (it must never be overwritten).
     fn is_untracked(&self, path: &str) -> bool;
 }
 
+/// A project file that could not be read.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ReadError {
+    /// The file system failed.
+    #[error(transparent)]
+    Fs(#[from] crate::fs::FsError),
+    /// git failed.
+    #[error(transparent)]
+    Git(#[from] crate::git::GitError),
+    /// The path cannot be read or written safely (a link on the way, a directory in its place).
+    #[error("{message}")]
+    Unsafe {
+        /// What stands in the way.
+        message: String,
+        /// What to do next.
+        hint: String,
+    },
+}
+
 /// How conflicts are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum ConflictStyle {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum ConflictStyle {
     /// `<<<<<<< local` / `=======` / `>>>>>>> TEMPLATE VERSION` in the file.
     #[default]
     Inline,
@@ -27,7 +46,7 @@ pub enum ConflictStyle {
 
 /// A conflict left for a human.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Conflict {
+pub(crate) enum Conflict {
     /// The file now holds conflict markers.
     Markers,
     /// The file is kept; the template's change is in `PATH.rej`.
@@ -44,7 +63,7 @@ pub enum Conflict {
 
 /// What happens to one path.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Action {
+pub(crate) enum Action {
     /// Ours equalled base: replaced by theirs.
     Update,
     /// Added by the template; the project had no such file.
@@ -65,7 +84,7 @@ pub enum Action {
 
 impl Action {
     /// The word shown in summaries.
-    pub fn word(&self) -> &'static str {
+    pub(crate) fn word(&self) -> &'static str {
         match self {
             Self::Update => "updated",
             Self::Create => "added",
@@ -81,7 +100,7 @@ impl Action {
 
 /// One path's outcome.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PlannedFile {
+pub(crate) struct PlannedFile {
     /// The path after the upgrade (the new path of a renamed file).
     pub path: String,
     /// What happens.
@@ -98,12 +117,12 @@ pub struct PlannedFile {
 
 impl PlannedFile {
     /// Whether the file's bytes or mode change at `path` (or it moves).
-    pub fn changes_tree(&self) -> bool {
+    pub(crate) fn changes_tree(&self) -> bool {
         self.before != self.after || self.moved_from.is_some() || matches!(self.action, Action::Conflict(_))
     }
 
     /// The extra file a conflict writes beside this one, with its content.
-    pub fn side_file(&self) -> Option<(String, RenderedFile)> {
+    pub(crate) fn side_file(&self) -> Option<(String, RenderedFile)> {
         match &self.action {
             Action::Conflict(Conflict::Rej { rej }) => {
                 Some((format!("{}.rej", self.path), RenderedFile::File { bytes: rej.clone(), executable: false }))
@@ -116,7 +135,7 @@ impl PlannedFile {
 
 /// The whole upgrade of one project.
 #[derive(Debug, Clone, Default)]
-pub struct UpgradePlan {
+pub(crate) struct UpgradePlan {
     /// Every path with an outcome other than "untouched", sorted by path.
     pub files: Vec<PlannedFile>,
     /// Paths the upgrade would write where an untracked file stands: the upgrade must refuse.
@@ -125,17 +144,17 @@ pub struct UpgradePlan {
 
 impl UpgradePlan {
     /// Files that change the project (everything but reports).
-    pub fn changes(&self) -> impl Iterator<Item = &PlannedFile> {
+    pub(crate) fn changes(&self) -> impl Iterator<Item = &PlannedFile> {
         self.files.iter().filter(|f| f.changes_tree())
     }
 
     /// How many paths left conflicts.
-    pub fn conflicts(&self) -> usize {
+    pub(crate) fn conflicts(&self) -> usize {
         self.files.iter().filter(|f| matches!(f.action, Action::Conflict(_))).count()
     }
 
     /// Counts per action word, in a fixed order.
-    pub fn counts(&self) -> Vec<(&'static str, usize)> {
+    pub(crate) fn counts(&self) -> Vec<(&'static str, usize)> {
         let order = ["updated", "merged", "added", "deleted", "renamed", "kept", "kept deleted", "conflict"];
         order
             .iter()
@@ -146,7 +165,7 @@ impl UpgradePlan {
 }
 
 /// What the planner needs besides the trees.
-pub struct PlanInput<'a> {
+pub(crate) struct PlanInput<'a> {
     /// The old version rendered with the old answers, paths already moved by migrations.
     pub base: &'a RenderedTree,
     /// The new version rendered with the new answers.
@@ -162,17 +181,23 @@ pub struct PlanInput<'a> {
 }
 
 /// Builds the plan.
-pub fn plan(input: &PlanInput<'_>, ours: &dyn Ours) -> crate::error::Result<UpgradePlan> {
+pub(crate) fn plan(input: &PlanInput<'_>, ours: &dyn ProjectFiles) -> Result<UpgradePlan, ReadError> {
     let seed = crate::manifest::globset(input.seed);
     let reverse: BTreeMap<&str, &str> = input.renames.iter().map(|(o, n)| (n.as_str(), o.as_str())).collect();
     let paths: BTreeSet<&String> = input.base.files.keys().chain(input.theirs.files.keys()).collect();
+    // Renamed files first: the paths they leave are then free for whatever the new version puts
+    // there, and the project's copy at the old path is not planned twice.
+    let (targets, others): (Vec<&String>, Vec<&String>) =
+        paths.into_iter().partition(|p| reverse.contains_key(p.as_str()));
+    let mut vacated: BTreeSet<String> = BTreeSet::new();
     let mut out = UpgradePlan::default();
-    for path in paths {
+    for path in targets.into_iter().chain(others) {
         if path == crate::project::FILE_NAME || seed.is_match(path.as_str()) {
             continue;
         }
+        let here = if vacated.contains(path.as_str()) { None } else { ours.get(path)? };
         // A renamed file is read from its old path unless the project already has the new one.
-        let (current, moved_from) = match (ours.get(path)?, reverse.get(path.as_str())) {
+        let (current, moved_from) = match (here, reverse.get(path.as_str())) {
             (None, Some(old)) if !seed.is_match(old) => (ours.get(old)?, Some((*old).to_string())),
             (o, _) => (o, None),
         };
@@ -191,8 +216,12 @@ pub fn plan(input: &PlanInput<'_>, ours: &dyn Ours) -> crate::error::Result<Upgr
             }
             planned.action = Action::Move;
         }
+        if let Some(old) = &planned.moved_from {
+            vacated.insert(old.clone());
+        }
         out.files.push(planned);
     }
+    out.files.sort_by(|a, b| a.path.cmp(&b.path));
     for f in &out.files {
         let writes = f.after.is_some() && f.changes_tree();
         if writes && ours.is_untracked(&f.path) {
@@ -284,7 +313,7 @@ fn three_way(
     let mut f = match input.style {
         ConflictStyle::Inline => file(path, Action::Conflict(Conflict::Markers), Some(o), Some(after)),
         ConflictStyle::Rej => {
-            let rej = crate::diff::unified(path, path, base_bytes, t.bytes()).into_bytes();
+            let rej = crate::textdiff::unified(path, path, base_bytes, t.bytes()).into_bytes();
             file(path, Action::Conflict(Conflict::Rej { rej }), Some(o.clone()), Some(o))
         }
     };

@@ -11,7 +11,7 @@ use crate::answers::{Answer, Answers};
 use crate::diagnostic::SourceError;
 
 /// The file name, at the project root.
-pub const FILE_NAME: &str = ".pave.toml";
+pub(crate) const FILE_NAME: &str = ".pave.toml";
 
 fn answer_value(a: &Answer) -> toml_edit::Value {
     match a {
@@ -23,7 +23,7 @@ fn answer_value(a: &Answer) -> toml_edit::Value {
 }
 
 /// The text of a new project's `.pave.toml`.
-pub fn new_file(template: &str, version: &semver::Version, catalog: &str, answers: &Answers) -> String {
+pub(crate) fn new_file(template: &str, version: &semver::Version, catalog: &str, answers: &Answers) -> String {
     let mut doc = DocumentMut::new();
     let mut t = Table::new();
     t.decor_mut().set_prefix("# Written by pave. Keep it in version control; `pave upgrade` reads it.\n");
@@ -41,19 +41,22 @@ pub fn new_file(template: &str, version: &semver::Version, catalog: &str, answer
 
 /// A `.pave.toml` that is missing or malformed.
 #[derive(Debug, thiserror::Error)]
-pub enum ProjectError {
+pub(crate) enum ProjectError {
     /// No `.pave.toml` in the project.
     #[error("`{0}` has no .pave.toml: it was not created by pave (or the file was deleted)")]
     Missing(String),
     /// It does not parse or lacks a key.
     #[error("{0}")]
     Invalid(Box<SourceError>),
+    /// It could not be read.
+    #[error(transparent)]
+    Fs(#[from] crate::fs::FsError),
 }
 
 /// `[template]` of `.pave.toml`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RecordedTemplate {
+pub(crate) struct RecordedTemplate {
     /// The template's name in its catalog.
     pub name: String,
     /// The version the project was last rendered from.
@@ -66,7 +69,7 @@ pub struct RecordedTemplate {
 /// `[[exceptions]]`: a recorded deviation from the golden path.
 #[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct Exception {
+pub(crate) struct Exception {
     /// The rule id it covers (`drift:PATH`, ...).
     pub rule: String,
     /// Who answers for it.
@@ -80,7 +83,7 @@ pub struct Exception {
 /// A parsed `.pave.toml`, with its text for rewriting.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ProjectFile {
+pub(crate) struct ProjectFile {
     /// Template, version, catalog.
     pub template: RecordedTemplate,
     /// Answers by question name.
@@ -96,17 +99,17 @@ pub struct ProjectFile {
 
 impl ProjectFile {
     /// Reads `DIR/.pave.toml`.
-    pub fn read(dir: &Path) -> crate::error::Result<Self> {
+    pub(crate) fn read(dir: &Path) -> Result<Self, ProjectError> {
         let path = dir.join(FILE_NAME);
         if crate::fs::entry_kind(&path)?.is_none() {
-            return Err(ProjectError::Missing(dir.display().to_string()).into());
+            return Err(ProjectError::Missing(dir.display().to_string()));
         }
         let text = crate::fs::read_to_string(&path)?;
-        Ok(Self::parse(&path.display().to_string(), &text)?)
+        Self::parse(&path.display().to_string(), &text)
     }
 
     /// Parses the text of a `.pave.toml`; `file` is how it is named in errors.
-    pub fn parse(file: &str, text: &str) -> Result<Self, ProjectError> {
+    pub(crate) fn parse(file: &str, text: &str) -> Result<Self, ProjectError> {
         let mut parsed: Self = toml::from_str(text)
             .map_err(|e| ProjectError::Invalid(Box::new(SourceError::from_toml(file, text, &e))))?;
         parsed.text = text.to_string();
@@ -114,13 +117,13 @@ impl ProjectFile {
     }
 
     /// The recorded answers as data-file values, for re-resolving them against a manifest.
-    pub fn answer_values(&self) -> IndexMap<String, serde_json::Value> {
+    pub(crate) fn answer_values(&self) -> IndexMap<String, serde_json::Value> {
         self.answers.iter().filter_map(|(k, v)| serde_json::to_value(v).ok().map(|j| (k.clone(), j))).collect()
     }
 
     /// The text after an upgrade: the new version and answers, every comment and other table
     /// kept. Answers that stay keep their place; removed ones go; new ones are appended.
-    pub fn updated_text(&self, version: &semver::Version, answers: &Answers) -> String {
+    pub(crate) fn updated_text(&self, version: &semver::Version, answers: &Answers) -> String {
         let Ok(mut doc) = self.text.parse::<DocumentMut>() else {
             return self.text.clone(); // parsed with toml already; unreachable in practice
         };

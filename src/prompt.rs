@@ -6,24 +6,50 @@ use dialoguer::{Confirm, Input, MultiSelect, Password, Select};
 
 use crate::answers::{self, Answer, Prompter};
 use crate::catalog::{Entry, Maturity};
-use crate::error::Result;
 use crate::manifest::{Question, QuestionType};
 
 /// Asks on the terminal; with `take_defaults` (`--defaults`) only questions without a default.
-pub struct TerminalPrompter {
+pub(crate) struct TerminalPrompter {
     theme: ColorfulTheme,
     take_defaults: bool,
 }
 
 impl TerminalPrompter {
     /// A prompter on stderr's terminal.
-    pub fn new(take_defaults: bool) -> Self {
+    pub(crate) fn new(take_defaults: bool) -> Self {
         Self { theme: ColorfulTheme::default(), take_defaults }
     }
 }
 
 impl Prompter for TerminalPrompter {
-    fn ask(&mut self, name: &str, q: &Question, default: Option<Answer>) -> Result<Answer> {
+    fn ask(&mut self, name: &str, q: &Question, default: Option<Answer>) -> Result<Answer, answers::AnswerError> {
+        self.ask_terminal(name, q, default).map_err(|e| match e {
+            Asked::Answer(e) => e,
+            Asked::Terminal(e) => answers::AnswerError::Prompt(e.to_string()),
+        })
+    }
+}
+
+/// Why a terminal question got no answer.
+enum Asked {
+    Answer(answers::AnswerError),
+    Terminal(dialoguer::Error),
+}
+
+impl From<answers::AnswerError> for Asked {
+    fn from(e: answers::AnswerError) -> Self {
+        Self::Answer(e)
+    }
+}
+
+impl From<dialoguer::Error> for Asked {
+    fn from(e: dialoguer::Error) -> Self {
+        Self::Terminal(e)
+    }
+}
+
+impl TerminalPrompter {
+    fn ask_terminal(&mut self, name: &str, q: &Question, default: Option<Answer>) -> Result<Answer, Asked> {
         if self.take_defaults
             && let Some(d) = default
         {
@@ -95,7 +121,7 @@ fn check_text(name: &str, q: &Question, text: &str) -> std::result::Result<(), S
 }
 
 /// Lets the user pick a template; retired ones are not offered.
-pub fn pick_template(entries: &[&Entry]) -> Result<usize> {
+pub(crate) fn pick_template(entries: &[&Entry]) -> Result<usize, dialoguer::Error> {
     let width = entries.iter().map(|e| e.name.chars().count()).max().unwrap_or(0);
     let dw = entries.iter().map(|e| e.description.chars().count()).max().unwrap_or(0).min(56);
     let items: Vec<String> = entries
@@ -111,14 +137,10 @@ pub fn pick_template(entries: &[&Entry]) -> Result<usize> {
         })
         .collect();
     let default = entries.iter().position(|e| e.maturity == Maturity::Stable).unwrap_or(0);
-    Ok(Select::with_theme(&ColorfulTheme::default())
-        .with_prompt("Golden path")
-        .items(&items)
-        .default(default)
-        .interact()?)
+    Select::with_theme(&ColorfulTheme::default()).with_prompt("Golden path").items(&items).default(default).interact()
 }
 
 /// Asks for a yes; the default is no.
-pub fn confirm(prompt: &str) -> Result<bool> {
-    Ok(Confirm::with_theme(&ColorfulTheme::default()).with_prompt(prompt).default(false).interact()?)
+pub(crate) fn confirm(prompt: &str) -> Result<bool, dialoguer::Error> {
+    Confirm::with_theme(&ColorfulTheme::default()).with_prompt(prompt).default(false).interact()
 }

@@ -5,11 +5,10 @@
 use std::fmt::Write as _;
 
 use crate::catalog::{Catalog, Entry, Maturity, Support};
-use crate::error::Result;
 use crate::manifest::Manifest;
 
 /// One template's facts for the pages.
-pub struct Page<'a> {
+pub(crate) struct Page<'a> {
     /// The catalog entry.
     pub entry: &'a Entry,
     /// The newest version's manifest (questions), when a version exists.
@@ -19,7 +18,7 @@ pub struct Page<'a> {
 }
 
 /// Reads what the pages need from the catalog.
-pub fn collect(catalog: &Catalog) -> Result<Vec<Page<'_>>> {
+pub(crate) fn collect(catalog: &Catalog) -> Result<Vec<Page<'_>>, crate::catalog::CatalogError> {
     let mut pages = Vec::new();
     for entry in &catalog.entries {
         let shown = entry.latest.clone().or_else(|| entry.versions.last().cloned());
@@ -59,7 +58,7 @@ fn support_md(out: &mut String, s: &Support) {
 }
 
 /// The whole catalog as one Markdown document (headings per template, anchors by name).
-pub fn markdown(catalog: &Catalog, pages: &[Page<'_>]) -> String {
+pub(crate) fn markdown(catalog: &Catalog, pages: &[Page<'_>]) -> String {
     let mut out = format!("# {}\n\nPublished by {} with pave. ", catalog.meta.name, catalog.meta.owner);
     out.push_str("Create a project with `pave new TEMPLATE`; see what an upgrade changes with `pave diff`.\n\n");
     out.push_str("| golden path | maturity | latest | owner | description |\n|---|---|---|---|---|\n");
@@ -143,7 +142,7 @@ fn demote(text: &str) -> String {
 }
 
 /// The same document as one self-contained HTML page (inline CSS, no scripts, no network).
-pub fn html(catalog: &Catalog, pages: &[Page<'_>]) -> String {
+pub(crate) fn html(catalog: &Catalog, pages: &[Page<'_>]) -> String {
     let md = markdown(catalog, pages);
     let mut opts = pulldown_cmark::Options::empty();
     opts.insert(pulldown_cmark::Options::ENABLE_TABLES);

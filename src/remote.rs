@@ -11,28 +11,38 @@ use crate::fs::{self, EntryKind};
 
 /// A git catalog that could not be fetched.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot fetch the catalog {source_url}: {message}")]
-pub struct RemoteError {
-    /// The source, without credentials.
-    pub source_url: String,
-    /// What went wrong, without credentials.
-    pub message: String,
+pub(crate) enum RemoteError {
+    /// The clone failed.
+    #[error("cannot fetch the catalog {source_url}: {message}")]
+    Fetch {
+        /// The source, without credentials.
+        source_url: String,
+        /// What went wrong, without credentials.
+        message: String,
+    },
+    /// The repository holds no catalog.toml.
+    #[error("no catalog at `{0}`: catalog.toml is missing")]
+    NotACatalog(String),
+    /// The cache could not be written.
+    #[error(transparent)]
+    Fs(#[from] crate::fs::FsError),
 }
 
 /// Whether `--catalog SRC` names a git repository rather than a catalog directory.
-pub fn is_git_source(src: &str) -> bool {
+pub(crate) fn is_git_source(src: &str) -> bool {
     if src.contains("://") || src.starts_with("git@") {
         return true;
     }
     let path = Path::new(src);
     // A local repository without a work tree (bare), or a path ending in .git.
-    let has_catalog = path.join("catalog.toml").is_file();
+    let kind = |rel: &str| fs::entry_kind(&path.join(rel)).ok().flatten();
+    let has_catalog = kind("catalog.toml") == Some(EntryKind::File);
     let dot_git = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("git"));
-    !has_catalog && (dot_git || (path.join("HEAD").is_file() && path.join("objects").is_dir()))
+    !has_catalog && (dot_git || (kind("HEAD") == Some(EntryKind::File) && kind("objects") == Some(EntryKind::Dir)))
 }
 
 /// The URL with any `user:password@` removed.
-pub fn redact(url: &str) -> String {
+pub(crate) fn redact(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
     let (authority, path) = rest.split_once('/').map_or((rest, ""), |(a, p)| (a, p));
     let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
@@ -44,7 +54,7 @@ pub fn redact(url: &str) -> String {
 }
 
 /// Where clones live: `$XDG_CACHE_HOME/pave/catalogs`, else `~/.cache/pave/catalogs`.
-pub fn cache_root() -> PathBuf {
+pub(crate) fn cache_root() -> PathBuf {
     let base = std::env::var_os("XDG_CACHE_HOME")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
@@ -54,7 +64,7 @@ pub fn cache_root() -> PathBuf {
 }
 
 /// A local directory holding the catalog at `src`: the cached clone, or a fresh one.
-pub fn checkout(src: &str, refresh: bool) -> Result<PathBuf, crate::error::Error> {
+pub(crate) fn checkout(src: &str, refresh: bool) -> Result<PathBuf, RemoteError> {
     let shown = redact(src);
     let key = Sha256::digest(shown.as_bytes());
     let name = key.iter().take(10).fold(String::new(), |mut s, b| {
@@ -69,10 +79,10 @@ pub fn checkout(src: &str, refresh: bool) -> Result<PathBuf, crate::error::Error
     fs::create_dir_all(&root)?;
     let staging = fs::staging_dir(&dir)?;
     let target = staging.path().join("clone");
-    clone(src, &target)
-        .map_err(|e| RemoteError { source_url: shown.clone(), message: scrub(e.message(), src, &shown) })?;
+    crate::git::clone(src, &target, &shown)
+        .map_err(|e| RemoteError::Fetch { source_url: shown.clone(), message: scrub(&e, src, &shown) })?;
     if fs::entry_kind(&target.join("catalog.toml"))? != Some(EntryKind::File) {
-        return Err(crate::catalog::CatalogError::Missing(shown).into());
+        return Err(RemoteError::NotACatalog(shown));
     }
     if fs::entry_kind(&dir)?.is_some() {
         fs::remove_dir_all(&dir)?;
@@ -90,42 +100,6 @@ fn scrub(message: &str, src: &str, shown: &str) -> String {
         m = m.replace(userinfo, "***");
     }
     m
-}
-
-fn clone(src: &str, target: &Path) -> Result<(), git2::Error> {
-    let mut attempts = 0;
-    let mut callbacks = git2::RemoteCallbacks::new();
-    callbacks.credentials(move |url, username, allowed| {
-        attempts += 1;
-        if attempts > 3 {
-            return Err(git2::Error::from_str("authentication failed"));
-        }
-        if allowed.contains(git2::CredentialType::USER_PASS_PLAINTEXT)
-            && let Some((_, rest)) = url.split_once("://")
-            && let Some((userinfo, _)) = rest.split_once('@')
-            && let Some((user, pass)) = userinfo.split_once(':')
-        {
-            return git2::Cred::userpass_plaintext(user, pass);
-        }
-        if allowed.contains(git2::CredentialType::SSH_KEY) {
-            return git2::Cred::ssh_key_from_agent(username.unwrap_or("git"));
-        }
-        // No credential helpers: they are programs, and pave runs none.
-        Err(git2::Error::from_str(
-            "no credentials: put a token in the URL (https://user:token@host/...) or use an SSH agent",
-        ))
-    });
-    let mut fetch = git2::FetchOptions::new();
-    fetch.remote_callbacks(callbacks);
-    // Only history's tip is needed; libgit2's local transport cannot fetch shallow.
-    let local = !src.contains("://") || src.starts_with("file://");
-    if !local {
-        fetch.depth(1);
-    }
-    let repo = git2::build::RepoBuilder::new().fetch_options(fetch).clone(src, target)?;
-    // The clone's config would keep the URL with its credentials: keep the redacted one only.
-    repo.remote_set_url("origin", &redact(src))?;
-    Ok(())
 }
 
 #[cfg(test)]

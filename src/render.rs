@@ -9,7 +9,7 @@ use crate::catalog::{Catalog, TemplateVersion};
 
 /// One rendered file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RenderedFile {
+pub(crate) enum RenderedFile {
     /// A regular file.
     File {
         /// Its bytes.
@@ -26,7 +26,7 @@ pub enum RenderedFile {
 
 impl RenderedFile {
     /// The bytes a diff or digest sees (a link's target for a link).
-    pub fn bytes(&self) -> &[u8] {
+    pub(crate) fn bytes(&self) -> &[u8] {
         match self {
             Self::File { bytes, .. } => bytes,
             Self::Symlink { target } => target.as_bytes(),
@@ -36,14 +36,14 @@ impl RenderedFile {
 
 /// The rendered project: project-relative paths with `/` separators → files.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RenderedTree {
+pub(crate) struct RenderedTree {
     /// Every file, sorted by path.
     pub files: BTreeMap<String, RenderedFile>,
 }
 
 /// Why a template version could not be rendered.
 #[derive(Debug, thiserror::Error)]
-pub enum RenderError {
+pub(crate) enum RenderError {
     /// Tera failed on a file or a path.
     #[error("{file}: {message}")]
     Template {
@@ -87,16 +87,8 @@ pub enum RenderError {
     },
 }
 
-impl RenderError {
-    /// Every render error stops before anything is written: an unsafe answer or a defect in
-    /// the template, both input to pave (exit 2), like a malformed template.toml.
-    pub fn is_input(&self) -> bool {
-        true
-    }
-}
-
 /// The context every file sees: the answers, plus `template`, `catalog` and `pave`.
-pub fn context(tv: &TemplateVersion, catalog: &Catalog, values: &Answers) -> tera::Context {
+pub(crate) fn context(tv: &TemplateVersion, catalog: &Catalog, values: &Answers) -> tera::Context {
     let mut ctx = meta(tv, catalog);
     for (k, v) in values {
         ctx.insert(k.clone(), v);
@@ -105,7 +97,7 @@ pub fn context(tv: &TemplateVersion, catalog: &Catalog, values: &Answers) -> ter
 }
 
 /// `template`, `catalog` and `pave`: what defaults, `when` and files may read besides answers.
-pub fn meta(tv: &TemplateVersion, catalog: &Catalog) -> tera::Context {
+pub(crate) fn meta(tv: &TemplateVersion, catalog: &Catalog) -> tera::Context {
     let mut ctx = tera::Context::new();
     ctx.insert(
         "template",
@@ -126,7 +118,7 @@ pub fn meta(tv: &TemplateVersion, catalog: &Catalog) -> tera::Context {
 }
 
 /// Renders a template version with a context into memory.
-pub fn render(tv: &TemplateVersion, ctx: &tera::Context) -> Result<RenderedTree, RenderError> {
+pub(crate) fn render(tv: &TemplateVersion, ctx: &tera::Context) -> Result<RenderedTree, RenderError> {
     let excludes = crate::manifest::globset(&tv.manifest.files.exclude);
     let mut tera = crate::engine::engine();
     let sources: Vec<_> = tv.files.iter().filter(|f| !excludes.is_match(&f.path)).collect();
@@ -183,7 +175,7 @@ fn is_tera(path: &str) -> bool {
 
 /// Renders each component of a template path; `None` when a component renders empty (the file
 /// is conditional). The result is checked: relative, no `..`, no `.git`, no NUL or backslash.
-pub fn render_path(tera: &tera::Tera, source: &str, ctx: &tera::Context) -> Result<Option<String>, RenderError> {
+pub(crate) fn render_path(tera: &tera::Tera, source: &str, ctx: &tera::Context) -> Result<Option<String>, RenderError> {
     let trimmed = source.strip_suffix(".tera").unwrap_or(source);
     let mut parts: Vec<String> = Vec::new();
     for component in trimmed.split('/') {

@@ -1,16 +1,36 @@
-//! A rendered tree → a new project directory. Everything is written into a staging directory
+//! `pave new`'s writer: a rendered tree → a new project directory. Everything is written into a staging directory
 //! beside the destination first and moved into place only when all of it was written, so a
 //! failure leaves nothing half-written behind.
 
 use std::path::Path;
 
-use crate::error::{Error, Result};
 use crate::fs::{self, EntryKind};
 use crate::render::{RenderedFile, RenderedTree};
 
+/// Why a new project cannot be written where asked.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ScaffoldError {
+    /// A destination that is refused; nothing was written.
+    #[error("destination `{}` {reason}", path.display())]
+    Destination {
+        /// The destination asked for.
+        path: std::path::PathBuf,
+        /// Why it is refused.
+        reason: String,
+        /// What to do next.
+        hint: Option<String>,
+    },
+    /// Writing failed (nothing is left half-written).
+    #[error(transparent)]
+    Fs(#[from] fs::FsError),
+}
+
+use ScaffoldError as Error;
+type Result<T, E = ScaffoldError> = std::result::Result<T, E>;
+
 /// Checks that `dest` may receive a new project: absent, an empty directory, or (with `force`)
 /// any directory.
-pub fn check_destination(dest: &Path, force: bool) -> Result<()> {
+pub(crate) fn check_destination(dest: &Path, force: bool) -> Result<()> {
     match fs::entry_kind(dest)? {
         None => Ok(()),
         Some(EntryKind::Dir) if force || fs::is_empty_dir(dest)? => Ok(()),
@@ -49,7 +69,7 @@ fn in_the_way(dest: &Path, rel: &str) -> Result<Option<String>> {
 }
 
 /// Writes `tree` into `dest` (see [`check_destination`]).
-pub fn create(dest: &Path, tree: &RenderedTree, force: bool) -> Result<()> {
+pub(crate) fn create(dest: &Path, tree: &RenderedTree, force: bool) -> Result<()> {
     check_destination(dest, force)?;
     let existed = fs::entry_kind(dest)?.is_some();
     if !existed && let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {

@@ -8,7 +8,7 @@ use crate::fs::{self, EntryKind, FsError};
 
 /// One file of the catalog embedded at build time.
 #[derive(Debug)]
-pub struct EmbeddedFile {
+pub(crate) struct EmbeddedFile {
     /// Catalog-relative path with `/` separators.
     pub path: &'static str,
     /// The file's bytes (empty for a link).
@@ -23,7 +23,7 @@ static EMBEDDED: &[EmbeddedFile] = include!(concat!(env!("OUT_DIR"), "/embedded.
 
 /// A file of a template version, read from a store.
 #[derive(Debug, Clone)]
-pub struct SourceFile {
+pub(crate) struct SourceFile {
     /// Path relative to the directory that was walked, with `/` separators.
     pub path: String,
     /// The content (empty for a link).
@@ -36,7 +36,7 @@ pub struct SourceFile {
 
 /// A catalog's file tree.
 #[derive(Debug, Clone)]
-pub enum Store {
+pub(crate) enum Store {
     /// The catalog built into the binary.
     Embedded,
     /// A directory with `catalog.toml` and `templates/`.
@@ -45,7 +45,7 @@ pub enum Store {
 
 impl Store {
     /// How the store is shown to users and recorded in `.pave.toml`.
-    pub fn display_path(&self, rel: &str) -> String {
+    pub(crate) fn display_path(&self, rel: &str) -> String {
         match self {
             Self::Embedded => format!("<builtin>/{rel}"),
             Self::Dir(root) => root.join(rel).display().to_string(),
@@ -53,7 +53,7 @@ impl Store {
     }
 
     /// Reads one file; `Ok(None)` when it does not exist.
-    pub fn read(&self, rel: &str) -> Result<Option<Cow<'static, [u8]>>, FsError> {
+    pub(crate) fn read(&self, rel: &str) -> Result<Option<Cow<'static, [u8]>>, FsError> {
         match self {
             Self::Embedded => Ok(EMBEDDED.iter().find(|f| f.path == rel).map(|f| Cow::Borrowed(f.bytes))),
             Self::Dir(root) => {
@@ -67,7 +67,7 @@ impl Store {
     }
 
     /// The names of the subdirectories of `rel`, sorted; empty when it does not exist.
-    pub fn subdirs(&self, rel: &str) -> Result<Vec<String>, FsError> {
+    pub(crate) fn subdirs(&self, rel: &str) -> Result<Vec<String>, FsError> {
         match self {
             Self::Embedded => {
                 let prefix = format!("{rel}/");
@@ -96,7 +96,7 @@ impl Store {
     }
 
     /// Every file below `rel`, recursively, sorted by path; paths are relative to `rel`.
-    pub fn walk(&self, rel: &str) -> Result<Vec<SourceFile>, FsError> {
+    pub(crate) fn walk(&self, rel: &str) -> Result<Vec<SourceFile>, FsError> {
         match self {
             Self::Embedded => {
                 let prefix = format!("{rel}/");
@@ -122,18 +122,9 @@ fn walk_dir(dir: &Path) -> Result<Vec<SourceFile>, FsError> {
     if fs::entry_kind(dir)? != Some(EntryKind::Dir) {
         return Ok(out);
     }
-    for item in walkdir::WalkDir::new(dir).sort_by_file_name() {
-        let item = item.map_err(|e| {
-            let path = e.path().unwrap_or(dir).to_path_buf();
-            FsError { op: "walk", path, source: e.into() }
-        })?;
-        let rel = item.path().strip_prefix(dir).unwrap_or(item.path());
-        let rel = rel.to_string_lossy().replace('\\', "/");
-        if rel.is_empty() || item.file_type().is_dir() {
-            continue;
-        }
-        let path = item.path();
-        if item.path_is_symlink() {
+    for item in fs::walk_files(dir)? {
+        let (rel, path) = (item.rel, item.path.as_path());
+        if item.is_symlink {
             let target = fs::read_link(path)?;
             out.push(SourceFile {
                 path: rel,

@@ -3,13 +3,13 @@
 use std::fmt::Write as _;
 
 use super::Context;
+use super::error::{Error, Result, exit};
 use crate::catalog::{Catalog, Entry, Maturity, Support, split_spec};
 use crate::cli::{CatalogCommand, CatalogListArgs, CatalogPublishArgs, CatalogShowArgs, PublishFormat};
-use crate::error::{Error, Result, exit};
 use crate::manifest::QuestionType;
 
 /// Runs a `catalog` subcommand.
-pub fn run(ctx: &Context, cmd: &CatalogCommand) -> Result<i32> {
+pub(crate) fn run(ctx: &Context, cmd: &CatalogCommand) -> Result<i32> {
     let catalog = ctx.catalog()?;
     match cmd {
         CatalogCommand::List(args) => list(ctx, &catalog, args),
@@ -19,7 +19,7 @@ pub fn run(ctx: &Context, cmd: &CatalogCommand) -> Result<i32> {
 }
 
 fn json(value: &impl serde::Serialize) -> Result<String> {
-    let mut text = serde_json::to_string_pretty(value).map_err(|e| Error::Output(e.into()))?;
+    let mut text = serde_json::to_string_pretty(value).map_err(|e| Error::Output(crate::ui::OutputError(e.into())))?;
     text.push('\n');
     Ok(text)
 }
@@ -27,7 +27,7 @@ fn json(value: &impl serde::Serialize) -> Result<String> {
 fn list(ctx: &Context, catalog: &Catalog, args: &CatalogListArgs) -> Result<i32> {
     let shown: Vec<&Entry> = catalog.entries.iter().filter(|e| args.all || e.maturity != Maturity::Retired).collect();
     if args.json {
-        ctx.printer.out(&json(&shown)?);
+        ctx.printer.out(&json(&shown)?)?;
         return Ok(exit::OK);
     }
     let w = shown.iter().map(|e| e.name.len()).max().unwrap_or(4).max(4);
@@ -40,7 +40,7 @@ fn list(ctx: &Context, catalog: &Catalog, args: &CatalogListArgs) -> Result<i32>
         }
         let _ = writeln!(out, "{:w$}  {:12}  {:10}  {:16}  {note}", e.name, e.maturity.to_string(), latest, e.owner);
     }
-    ctx.printer.out(&out);
+    ctx.printer.out(&out)?;
     let hidden = catalog.entries.len() - shown.len();
     if hidden > 0 {
         ctx.printer.status(&format!("{hidden} retired template(s) not shown: pave catalog list --all"));
@@ -108,7 +108,7 @@ fn show(ctx: &Context, catalog: &Catalog, args: &CatalogShowArgs) -> Result<i32>
         .collect();
     if args.json {
         let description = tv.manifest.template.description.as_deref();
-        ctx.printer.out(&json(&ShowView { entry, version: version.to_string(), description, questions })?);
+        ctx.printer.out(&json(&ShowView { entry, version: version.to_string(), description, questions })?)?;
         return Ok(exit::OK);
     }
     let mut out = String::new();
@@ -169,14 +169,19 @@ fn show(ctx: &Context, catalog: &Catalog, args: &CatalogShowArgs) -> Result<i32>
     }
     let _ = writeln!(out, "\nSupport:");
     support_lines(&mut out, &entry.support);
-    ctx.printer.out(&out);
+    ctx.printer.out(&out)?;
     Ok(exit::OK)
 }
 
 /// A template with no version on disk (a retired one kept only in the retirement list).
 fn show_without_versions(ctx: &Context, entry: &Entry, json_out: bool) -> Result<i32> {
     if json_out {
-        ctx.printer.out(&json(&ShowView { entry, version: String::new(), description: None, questions: Vec::new() })?);
+        ctx.printer.out(&json(&ShowView {
+            entry,
+            version: String::new(),
+            description: None,
+            questions: Vec::new(),
+        })?)?;
         return Ok(exit::OK);
     }
     let mut out = String::new();
@@ -186,7 +191,7 @@ fn show_without_versions(ctx: &Context, entry: &Entry, json_out: bool) -> Result
     let _ = writeln!(out, "  versions     none on disk");
     let _ = writeln!(out, "\nSupport:");
     support_lines(&mut out, &entry.support);
-    ctx.printer.out(&out);
+    ctx.printer.out(&out)?;
     Ok(exit::OK)
 }
 
@@ -214,7 +219,7 @@ fn maturity_line(entry: &Entry) -> String {
 }
 
 /// The support promise, one line per field.
-pub fn support_lines(out: &mut String, s: &Support) {
+pub(crate) fn support_lines(out: &mut String, s: &Support) {
     for (label, value) in s.fields() {
         let _ = writeln!(out, "  {label:16} {value}");
     }

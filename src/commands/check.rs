@@ -3,14 +3,14 @@
 use std::fmt::Write as _;
 
 use super::Context;
+use super::error::{Error, Result, exit};
 use super::upgrade::project_root;
 use crate::check::{self, Finding, Severity};
 use crate::cli::CheckArgs;
-use crate::error::{Error, Result, exit};
 use crate::project::ProjectFile;
 
 /// Checks one project.
-pub fn run(ctx: &Context, args: &CheckArgs) -> Result<i32> {
+pub(crate) fn run(ctx: &Context, args: &CheckArgs) -> Result<i32> {
     let root = project_root(args.path.as_deref())?;
     let findings = match ProjectFile::read(&root) {
         Ok(file) => {
@@ -22,7 +22,7 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> Result<i32> {
             severity: Severity::Error,
             path: Some(".pave.toml".into()),
             message: e.to_string(),
-            hint: e.hint(),
+            hint: super::error::Error::from(e).hint(),
         }],
     };
     let violations = findings.iter().filter(|f| f.severity == Severity::Error).count();
@@ -33,10 +33,10 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> Result<i32> {
             "summary": { "violations": violations, "warnings": warnings,
                          "excepted": findings.iter().filter(|f| f.severity == Severity::Excepted).count() },
         });
-        let text = serde_json::to_string_pretty(&body).map_err(|e| Error::Output(e.into()))?;
-        ctx.printer.out(&format!("{text}\n"));
+        let text = serde_json::to_string_pretty(&body).map_err(|e| Error::Output(crate::ui::OutputError(e.into())))?;
+        ctx.printer.out(&format!("{text}\n"))?;
     } else {
-        ctx.printer.out(&render(&findings));
+        ctx.printer.out(&render(&findings))?;
         let excepted = findings.iter().filter(|f| f.severity == Severity::Excepted).count();
         let covered = if excepted > 0 { format!(" ({excepted} covered by exceptions)") } else { String::new() };
         let tail = if violations == 0 && warnings == 0 {

@@ -6,23 +6,23 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::Context;
-use super::upgrade::{PlannedTarget, current_message, heading, plan_project, project_root};
+use super::error::{Error, Result, exit};
+use super::upgrade::{current_message, heading, open_session, project_root};
 use crate::answers::{self, Given, NoPrompt};
-use crate::apply::WorkTree;
 use crate::cli::DiffArgs;
-use crate::diff;
 use crate::drift::{self, DriftKind};
-use crate::error::{Error, Result, exit};
 use crate::git::ProjectRepo;
+use crate::patch;
 use crate::project::ProjectFile;
 use crate::render;
+use crate::upgrade::WorkTree;
 
 #[derive(Serialize)]
 struct JsonDiff<'a> {
     template: &'a str,
     from: String,
     to: String,
-    files: Vec<diff::JsonFile>,
+    files: Vec<patch::JsonFile>,
     summary: JsonSummary,
 }
 
@@ -33,65 +33,61 @@ struct JsonSummary {
 }
 
 /// Prints the change an upgrade would make; read-only.
-pub fn run(ctx: &Context, args: &DiffArgs) -> Result<i32> {
+pub(crate) fn run(ctx: &Context, args: &DiffArgs) -> Result<i32> {
     if args.drift {
         return drift_command(ctx, args);
     }
-    let planned = plan_project(ctx, &args.target)?;
-    let (prepared, plan) = match planned.target {
-        PlannedTarget::Current { recorded, newest } => {
-            if args.json {
-                let body = JsonDiff {
-                    template: &planned.project.template.name,
-                    from: recorded.to_string(),
-                    to: recorded.to_string(),
-                    files: Vec::new(),
-                    summary: JsonSummary { changed: 0, conflicts: 0 },
-                };
-                ctx.printer.out(&json(&body)?);
-            }
-            ctx.printer.status(&current_message(&planned.project, &recorded, newest.as_ref()));
-            return Ok(exit::OK);
+    let root = project_root(args.target.path.as_deref())?;
+    let repo = ProjectRepo::open(&root)?.ok();
+    let session = open_session(ctx, &args.target, &root, repo.as_ref())?;
+    let (from, to) = session.versions();
+    if let Some(current) = session.current() {
+        if args.json {
+            let body = JsonDiff {
+                template: session.template(),
+                from: from.to_string(),
+                to: to.to_string(),
+                files: Vec::new(),
+                summary: JsonSummary { changed: 0, conflicts: 0 },
+            };
+            ctx.printer.out(&json(&body)?)?;
         }
-        PlannedTarget::Upgrade { prepared, plan } => (prepared, plan),
-    };
+        ctx.printer.status(&current_message(&session, current));
+        return Ok(exit::OK);
+    }
+    let plan = session.plan();
     let changed = plan.changes().count();
     if args.json {
         let body = JsonDiff {
-            template: &prepared.to.entry.name,
-            from: prepared.from.version.to_string(),
-            to: prepared.to.version.to_string(),
-            files: diff::json_files(&plan),
+            template: session.template(),
+            from: from.to_string(),
+            to: to.to_string(),
+            files: patch::json_files(plan),
             summary: JsonSummary { changed, conflicts: plan.conflicts() },
         };
-        ctx.printer.out(&json(&body)?);
+        ctx.printer.out(&json(&body)?)?;
     } else if args.stat {
-        ctx.printer.status(&heading(&planned.root, &prepared));
-        ctx.printer.out(&diff::stat(&plan));
+        ctx.printer.status(&heading(&root, &session));
+        ctx.printer.out(&patch::stat(plan))?;
         let decisions = plan.conflicts();
         let tail = if decisions > 0 { format!("; {decisions} need(s) a decision") } else { String::new() };
         ctx.printer.status(&format!("{changed} file(s) would change{tail}."));
     } else {
-        ctx.printer.status(&heading(&planned.root, &prepared));
-        let mut patch = diff::patch(&plan);
-        if prepared.record != planned.project.text {
-            let from = planned.project.text.as_bytes();
-            patch.push_str("diff --git a/.pave.toml b/.pave.toml\n");
-            patch.push_str(&diff::unified(".pave.toml", ".pave.toml", from, prepared.record.as_bytes()));
-        }
-        ctx.printer.out(&if ctx.printer.color_out() { diff::colorize(&patch) } else { patch });
+        ctx.printer.status(&heading(&root, &session));
+        let text = patch::patch(&session.effects());
+        ctx.printer.out(&if ctx.printer.color_out() { patch::colorize(&text) } else { text })?;
     }
-    if !plan.blocked.is_empty() {
+    if !session.blocked().is_empty() {
         ctx.printer.warn(&format!(
             "`pave upgrade` would refuse: it would overwrite untracked files: {}",
-            plan.blocked.join(", ")
+            session.blocked().join(", ")
         ));
     }
     Ok(if args.exit_code && changed > 0 { exit::FAILURE } else { exit::OK })
 }
 
 fn json(value: &impl Serialize) -> Result<String> {
-    let mut text = serde_json::to_string_pretty(value).map_err(|e| Error::Output(e.into()))?;
+    let mut text = serde_json::to_string_pretty(value).map_err(|e| Error::Output(crate::ui::OutputError(e.into())))?;
     text.push('\n');
     Ok(text)
 }
@@ -116,7 +112,7 @@ fn drift_command(ctx: &Context, args: &DiffArgs) -> Result<i32> {
             "template": entry.name,
             "version": tv.version.to_string(),
             "files": drifts,
-        }))?);
+        }))?)?;
     } else {
         let name = root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         ctx.printer.status(&format!("{name}: differences from {} {}", entry.name, tv.version));
@@ -135,16 +131,16 @@ fn drift_command(ctx: &Context, args: &DiffArgs) -> Result<i32> {
                 let old = d.expected.as_ref().map_or(&[][..], render::RenderedFile::bytes);
                 let new = d.actual.as_ref().map_or(&[][..], render::RenderedFile::bytes);
                 let _ = writeln!(out, "diff --git a/{0} b/{0}", d.path);
-                let body = diff::unified(&d.path, &d.path, old, new)
+                let body = crate::textdiff::unified(&d.path, &d.path, old, new)
                     .replacen(&format!("--- a/{}", d.path), &format!("--- {from}"), 1)
                     .replacen(&format!("+++ b/{}", d.path), &format!("+++ {to}"), 1);
                 out.push_str(&body);
             }
             if ctx.printer.color_out() {
-                out = diff::colorize(&out);
+                out = patch::colorize(&out);
             }
         }
-        ctx.printer.out(&out);
+        ctx.printer.out(&out)?;
         ctx.printer.status(&if drifts.is_empty() {
             "no drift: the project matches its template version".to_string()
         } else {

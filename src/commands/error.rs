@@ -1,25 +1,35 @@
-//! The one error type the commands return, its exit code and the hint printed under it.
+//! The command layer's error: every library error converts into it (`From`), and this is the one
+//! place that maps errors to exit codes (SPEC.md) and to the hint printed under them.
 
-use std::path::PathBuf;
-
-use crate::{answers::AnswerError, catalog::CatalogError, git::GitError, manifest::ManifestError};
-use crate::{fs::FsError, render::RenderError};
+use crate::answers::AnswerError;
+use crate::catalog::CatalogError;
+use crate::check::CheckError;
+use crate::config::ConfigError;
+use crate::fs::FsError;
+use crate::git::GitError;
+use crate::manifest::ManifestError;
+use crate::plan::ReadError;
+use crate::project::ProjectError;
+use crate::remote::RemoteError;
+use crate::render::RenderError;
+use crate::scaffold::ScaffoldError;
+use crate::upgrade::UpgradeError;
 
 /// Exit codes shared by every command (SPEC.md, "Command line").
-pub mod exit {
+pub(crate) mod exit {
     /// Success.
-    pub const OK: i32 = 0;
+    pub(crate) const OK: i32 = 0;
     /// An error, violations found, or changes found with `--exit-code`.
-    pub const FAILURE: i32 = 1;
+    pub(crate) const FAILURE: i32 = 1;
     /// Usage, input or precondition error: nothing was changed.
-    pub const USAGE: i32 = 2;
+    pub(crate) const USAGE: i32 = 2;
     /// An upgrade finished but left conflicts for a human.
-    pub const CONFLICTS: i32 = 3;
+    pub(crate) const CONFLICTS: i32 = 3;
 }
 
 /// Everything that can stop a command.
 #[derive(Debug, thiserror::Error)]
-pub enum Error {
+pub(crate) enum Error {
     /// The catalog could not be loaded, or a template or version is not in it.
     #[error(transparent)]
     Catalog(#[from] CatalogError),
@@ -34,19 +44,31 @@ pub enum Error {
     Render(#[from] RenderError),
     /// A project's `.pave.toml` is missing or malformed.
     #[error(transparent)]
-    Project(#[from] crate::project::ProjectError),
+    Project(#[from] ProjectError),
     /// A git catalog could not be fetched.
     #[error(transparent)]
-    Remote(#[from] crate::remote::RemoteError),
+    Remote(#[from] RemoteError),
     /// The user configuration is malformed.
-    #[error("{0}")]
-    Config(Box<crate::diagnostic::SourceError>),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
     /// A file could not be read or written.
     #[error(transparent)]
     Fs(#[from] FsError),
     /// A git operation failed.
     #[error(transparent)]
     Git(#[from] GitError),
+    /// A project file could not be read.
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    /// An upgrade could not be prepared.
+    #[error(transparent)]
+    Upgrade(#[from] UpgradeError),
+    /// `pave check` could not run.
+    #[error(transparent)]
+    Check(#[from] CheckError),
+    /// `pave new` could not write its destination.
+    #[error(transparent)]
+    Scaffold(#[from] ScaffoldError),
     /// The command line or a precondition is wrong; nothing was changed.
     #[error("{message}")]
     Usage {
@@ -62,52 +84,60 @@ pub enum Error {
     #[error("could not read the answer from the terminal: {0}")]
     Prompt(#[from] dialoguer::Error),
     /// Output could not be written (a closed pipe is handled before this).
-    #[error("could not write output: {0}")]
-    Output(#[source] std::io::Error),
-    /// A destination that is refused.
-    #[error("destination `{}` {reason}", path.display())]
-    Destination {
-        /// The destination asked for.
-        path: PathBuf,
-        /// Why it is refused.
-        reason: String,
-        /// What to do next.
-        hint: Option<String>,
-    },
+    #[error(transparent)]
+    Output(#[from] crate::ui::OutputError),
 }
 
 impl Error {
     /// A usage or precondition error with a hint.
-    pub fn usage(message: impl Into<String>, hint: impl Into<Option<String>>) -> Self {
+    pub(crate) fn usage(message: impl Into<String>, hint: impl Into<Option<String>>) -> Self {
         Self::Usage { message: message.into(), hint: hint.into() }
     }
 
     /// The process exit code for this error (SPEC.md).
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            Self::Catalog(e) if e.is_input() => exit::USAGE,
-            Self::Render(e) if e.is_input() => exit::USAGE,
-            Self::Manifest(_)
-            | Self::Project(_)
-            | Self::Config(_)
+    pub(crate) fn exit_code(&self) -> i32 {
+        // Every render error stops before anything is written: an unsafe answer or a defect in
+        // the template, both input to pave, like a malformed template.toml.
+        let input = match self {
+            Self::Catalog(e) | Self::Upgrade(UpgradeError::Catalog(e)) | Self::Check(CheckError::Catalog(e)) => {
+                e.is_input()
+            }
+            Self::Read(e) | Self::Upgrade(UpgradeError::Read(e)) | Self::Check(CheckError::Read(e)) => {
+                matches!(e, ReadError::Unsafe { .. })
+            }
+            Self::Remote(e) => matches!(e, RemoteError::NotACatalog(_)),
+            Self::Scaffold(e) => matches!(e, ScaffoldError::Destination { .. }),
+            Self::Project(e) => !matches!(e, ProjectError::Fs(_)),
+            Self::Config(e) => matches!(e, ConfigError::Invalid(_)),
+            Self::Render(_)
+            | Self::Upgrade(UpgradeError::Answer(_) | UpgradeError::Refused { .. } | UpgradeError::Render(_))
+            | Self::Check(CheckError::Answer(_) | CheckError::Render(_))
+            | Self::Manifest(_)
             | Self::Answer(_)
             | Self::Usage { .. }
-            | Self::Destination { .. }
-            | Self::Cancelled => exit::USAGE,
-            _ => exit::FAILURE,
-        }
+            | Self::Cancelled => true,
+            Self::Fs(_) | Self::Git(_) | Self::Check(CheckError::Git(_)) | Self::Prompt(_) | Self::Output(_) => false,
+        };
+        if input { exit::USAGE } else { exit::FAILURE }
     }
 
     /// What the user can do next, when we know.
-    pub fn hint(&self) -> Option<String> {
+    pub(crate) fn hint(&self) -> Option<String> {
         match self {
-            Self::Catalog(e) => e.hint(),
-            Self::Answer(e) => e.hint(),
-            Self::Usage { hint, .. } | Self::Destination { hint, .. } => hint.clone(),
-            Self::Git(e) => e.hint(),
-            Self::Project(crate::project::ProjectError::Missing(_)) => Some(
+            Self::Catalog(e) | Self::Upgrade(UpgradeError::Catalog(e)) | Self::Check(CheckError::Catalog(e)) => {
+                e.hint()
+            }
+            Self::Answer(e) | Self::Upgrade(UpgradeError::Answer(e)) | Self::Check(CheckError::Answer(e)) => e.hint(),
+            Self::Read(e) | Self::Upgrade(UpgradeError::Read(e)) | Self::Check(CheckError::Read(e)) => read_hint(e),
+            Self::Upgrade(UpgradeError::Refused { hint, .. }) => Some(hint.clone()),
+            Self::Usage { hint, .. } | Self::Scaffold(ScaffoldError::Destination { hint, .. }) => hint.clone(),
+            Self::Git(e) | Self::Check(CheckError::Git(e)) => e.hint(),
+            Self::Project(ProjectError::Missing(_)) => Some(
                 "run it in a project made by `pave new` (or pass its path); a deleted .pave.toml can be restored from git".into(),
             ),
+            Self::Remote(RemoteError::NotACatalog(_)) => {
+                Some("pass --catalog with a directory holding catalog.toml and templates/".into())
+            }
             Self::Remote(_) => {
                 Some("check the URL and your access to it; `--catalog builtin` uses the built-in catalog".into())
             }
@@ -116,5 +146,13 @@ impl Error {
     }
 }
 
-/// Result with the top-level error.
-pub type Result<T, E = Error> = std::result::Result<T, E>;
+fn read_hint(e: &ReadError) -> Option<String> {
+    match e {
+        ReadError::Unsafe { hint, .. } => Some(hint.clone()),
+        ReadError::Git(e) => e.hint(),
+        ReadError::Fs(_) => None,
+    }
+}
+
+/// Result with the command layer's error.
+pub(crate) type Result<T, E = Error> = std::result::Result<T, E>;

@@ -4,14 +4,14 @@
 use std::fmt::Write as _;
 
 use super::Context;
+use super::error::{Error, Result, exit};
 use super::upgrade::project_root;
 use crate::cli::{ExceptionAddArgs, ExceptionCommand, ExceptionListArgs};
-use crate::error::{Error, Result, exit};
-use crate::fleet::{expired, today};
+use crate::exceptions::{expired, today};
 use crate::project::{FILE_NAME, ProjectFile};
 
 /// Runs an `exception` subcommand.
-pub fn run(ctx: &Context, cmd: &ExceptionCommand) -> Result<i32> {
+pub(crate) fn run(ctx: &Context, cmd: &ExceptionCommand) -> Result<i32> {
     match cmd {
         ExceptionCommand::Add(args) => add(ctx, args),
         ExceptionCommand::List(args) => list(ctx, args),
@@ -24,7 +24,7 @@ fn add(ctx: &Context, args: &ExceptionAddArgs) -> Result<i32> {
     let date: toml::value::Date = parse_date(&args.expires)?;
     let now = today();
     let expires = toml::value::Datetime { date: Some(date), time: None, offset: None };
-    let span = crate::fleet::days_until(&expires, now).unwrap_or(0);
+    let span = crate::exceptions::days_until(&expires, now).unwrap_or(0);
     if span <= 0 {
         return Err(Error::usage(
             format!("--expires {} is not in the future", args.expires),
@@ -32,7 +32,7 @@ fn add(ctx: &Context, args: &ExceptionAddArgs) -> Result<i32> {
         ));
     }
     let catalog = ctx.catalog_for(file.template.catalog.as_deref())?;
-    let max = catalog.meta.max_exception_days.unwrap_or(crate::fleet::DEFAULT_MAX_EXCEPTION_DAYS);
+    let max = catalog.meta.max_exception_days.unwrap_or(crate::exceptions::DEFAULT_MAX_EXCEPTION_DAYS);
     if span > i64::from(max) {
         return Err(Error::usage(
             format!("--expires {} is {span} days away; the catalog allows at most {max}", args.expires),
@@ -98,8 +98,8 @@ fn list(ctx: &Context, args: &ExceptionListArgs) -> Result<i32> {
                 "expires": e.expires.to_string(), "expired": expired(&e.expires, now) })
             })
             .collect();
-        let text = serde_json::to_string_pretty(&rows).map_err(|e| Error::Output(e.into()))?;
-        ctx.printer.out(&format!("{text}\n"));
+        let text = serde_json::to_string_pretty(&rows).map_err(|e| Error::Output(crate::ui::OutputError(e.into())))?;
+        ctx.printer.out(&format!("{text}\n"))?;
         return Ok(exit::OK);
     }
     if file.exceptions.is_empty() {
@@ -112,6 +112,6 @@ fn list(ctx: &Context, args: &ExceptionListArgs) -> Result<i32> {
         let state = if expired(&e.expires, now) { "expired" } else { "valid" };
         let _ = writeln!(out, "{:w$}  {:10}  {state:8}  {:24}  {}", e.rule, e.expires.to_string(), e.owner, e.reason);
     }
-    ctx.printer.out(&out);
+    ctx.printer.out(&out)?;
     Ok(exit::OK)
 }

@@ -9,13 +9,15 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use super::Context;
+use super::error::{Error, Result, exit};
 use crate::catalog::Catalog;
 use crate::cli::{FleetCommand, FleetSource, FleetStatusArgs, FleetUpgradeArgs};
-use crate::error::{Error, Result, exit};
-use crate::fleet::{self, FleetOptions, Outcome, Project, RepoOutcome, StatusRow};
+use crate::fleet::status::{self, StatusRow};
+use crate::fleet::upgrade::{FleetOptions, Outcome, RepoOutcome};
+use crate::fleet::{self, Project};
 
 /// Runs a `fleet` subcommand.
-pub fn run(ctx: &Context, cmd: &FleetCommand) -> Result<i32> {
+pub(crate) fn run(ctx: &Context, cmd: &FleetCommand) -> Result<i32> {
     match cmd {
         FleetCommand::Status(args) => status(ctx, args),
         FleetCommand::Upgrade(args) => upgrade(ctx, args),
@@ -44,7 +46,8 @@ impl CatalogCache<'_> {
 
 fn projects(source: &FleetSource, only_failed: Option<&Path>) -> Result<Vec<Project>> {
     let mut found = if let Some(report) = only_failed {
-        fleet::failed_in_report(&crate::fs::read_to_string(report)?)?
+        fleet::upgrade::failed_in_report(&crate::fs::read_to_string(report)?)
+            .map_err(|e| Error::usage(e, Some("pass the .json file written by --report".to_string())))?
     } else {
         let mut found = fleet::discover(&source.roots);
         if let Some(list) = &source.repos_from {
@@ -58,9 +61,8 @@ fn projects(source: &FleetSource, only_failed: Option<&Path>) -> Result<Vec<Proj
         }
         found
     };
-    if let Some(shard) = &source.shard {
-        let (i, n) = fleet::parse_shard(shard)?;
-        found.retain(|p| fleet::in_shard(p, i, n));
+    if let Some(shard) = source.shard {
+        found.retain(|p| shard.contains(p));
     }
     Ok(found)
 }
@@ -68,19 +70,19 @@ fn projects(source: &FleetSource, only_failed: Option<&Path>) -> Result<Vec<Proj
 fn status(ctx: &Context, args: &FleetStatusArgs) -> Result<i32> {
     let found = projects(&args.source, None)?;
     let cache = CatalogCache { ctx, loaded: Mutex::new(HashMap::new()) };
-    let rows: Vec<StatusRow> = found.par_iter().map(|p| fleet::status_of(p, &|r| cache.get(r))).collect();
-    let summary = fleet::summarize(&rows);
+    let rows: Vec<StatusRow> = found.par_iter().map(|p| status::status_of(p, &|r| cache.get(r))).collect();
+    let summary = status::summarize(&rows);
     if let Some(html) = &args.html {
-        crate::fs::write_atomic(html, crate::fleet_html::page(&rows, &summary).as_bytes(), false)?;
+        crate::fs::write_atomic(html, fleet::page(&rows, &summary).as_bytes(), false)?;
         ctx.printer.status(&format!("Wrote {}", html.display()));
     }
     if args.json {
         let body = serde_json::json!({ "projects": rows, "summary": summary });
-        let text = serde_json::to_string_pretty(&body).map_err(|e| Error::Output(e.into()))?;
-        ctx.printer.out(&format!("{text}\n"));
+        let text = serde_json::to_string_pretty(&body).map_err(|e| Error::Output(crate::ui::OutputError(e.into())))?;
+        ctx.printer.out(&format!("{text}\n"))?;
         return Ok(exit::OK);
     }
-    ctx.printer.out(&status_table(&rows));
+    ctx.printer.out(&status_table(&rows))?;
     let noun = if summary.projects == 1 { "project" } else { "projects" };
     let mut tail = format!("{} {noun}: {} current · {} behind", summary.projects, summary.current, summary.behind);
     for (label, n) in [
@@ -146,6 +148,9 @@ fn status_table(rows: &[StatusRow]) -> String {
 }
 
 fn upgrade(ctx: &Context, args: &FleetUpgradeArgs) -> Result<i32> {
+    if let Some(branch) = &args.branch {
+        super::check_branch_name(branch)?;
+    }
     let found = projects(&args.source, args.only_failed.as_deref())?;
     let count = found.len();
     let jobs =
@@ -156,7 +161,8 @@ fn upgrade(ctx: &Context, args: &FleetUpgradeArgs) -> Result<i32> {
         overrides: args.data.clone(),
         branch: args.branch.clone(),
         dry_run: args.dry_run,
-        on_conflict: args.on_conflict,
+        on_conflict: args.on_conflict.into(),
+        defaults: ctx.config.answer_defaults(),
     };
     ctx.printer.status(&format!(
         "{count} {}, {jobs} {}",
@@ -173,7 +179,10 @@ fn upgrade(ctx: &Context, args: &FleetUpgradeArgs) -> Result<i32> {
     let groups = fleet::group_by_repo(found);
     let on_done = |o: &RepoOutcome| progress.done(&o.path, &outcome_line(o));
     let outcomes: Vec<RepoOutcome> = pool.install(|| {
-        groups.par_iter().flat_map_iter(|g| fleet::upgrade_group(g, &opts, &|r| cache.get(r), &on_done)).collect()
+        groups
+            .par_iter()
+            .flat_map_iter(|g| fleet::upgrade::upgrade_group(g, &opts, &|r| cache.get(r), &on_done))
+            .collect()
     });
     progress.finish();
     let elapsed = started.elapsed().as_secs_f64();
@@ -321,7 +330,7 @@ fn write_report(path: &Path, outcomes: &[RepoOutcome], elapsed: f64) -> Result<(
             "projects": outcomes,
             "summary": { "projects": outcomes.len(), "seconds": elapsed, "outcomes": summary },
         });
-        let mut t = serde_json::to_string_pretty(&body).map_err(|e| Error::Output(e.into()))?;
+        let mut t = serde_json::to_string_pretty(&body).map_err(|e| Error::Output(crate::ui::OutputError(e.into())))?;
         t.push('\n');
         t
     };

@@ -4,6 +4,7 @@ mod catalog;
 mod check;
 mod completions;
 mod diff;
+pub(crate) mod error;
 mod exception;
 mod fleet;
 mod new;
@@ -13,14 +14,14 @@ mod upgrade;
 use std::io::IsTerminal;
 use std::path::Path;
 
+use self::error::Result;
 use crate::catalog::{Catalog, CatalogError};
 use crate::cli::{Cli, Command, GlobalArgs};
-use crate::error::Result;
 use crate::store::Store;
 use crate::ui::{Printer, Verbosity};
 
 /// What every command gets: the printer and the global flags.
-pub struct Context {
+pub(crate) struct Context {
     /// Where output goes.
     pub printer: Printer,
     /// Global flags.
@@ -33,7 +34,7 @@ pub struct Context {
 
 impl Context {
     /// The context for a parsed command line.
-    pub fn new(global: GlobalArgs) -> Result<Self> {
+    pub(crate) fn new(global: GlobalArgs) -> Result<Self> {
         let verbosity = if global.quiet {
             Verbosity::Quiet
         } else if global.verbose {
@@ -43,18 +44,18 @@ impl Context {
         };
         let interactive = !global.no_input && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
         let config = crate::config::load()?;
-        Ok(Self { printer: Printer::new(global.color, verbosity), global, interactive, config })
+        Ok(Self { printer: Printer::new(global.color.into(), verbosity), global, interactive, config })
     }
 
     /// Loads the catalog chosen by `--catalog` / `PAVE_CATALOG`, else the user config's, else
     /// the built-in one.
-    pub fn catalog(&self) -> Result<Catalog> {
+    pub(crate) fn catalog(&self) -> Result<Catalog> {
         self.load_catalog(self.global.catalog.as_deref().or(self.config.catalog.as_deref()))
     }
 
     /// The catalog for an existing project: `--catalog` / `PAVE_CATALOG` when given, else the
     /// one its `.pave.toml` records.
-    pub fn catalog_for(&self, recorded: Option<&str>) -> Result<Catalog> {
+    pub(crate) fn catalog_for(&self, recorded: Option<&str>) -> Result<Catalog> {
         self.load_catalog(self.global.catalog.as_deref().or(recorded).or(self.config.catalog.as_deref()))
     }
 
@@ -67,7 +68,7 @@ impl Context {
             }
             Some(src) => {
                 let path = Path::new(src);
-                if !path.is_dir() {
+                if !crate::fs::is_dir(path) {
                     return Err(CatalogError::Missing(src.to_string()).into());
                 }
                 let root = crate::fs::canonicalize(path)?;
@@ -78,8 +79,22 @@ impl Context {
     }
 }
 
+/// Refuses a branch name git would refuse, before anything is written (exit 2).
+fn check_branch_name(name: &str) -> Result<()> {
+    if crate::git::is_valid_branch_name(name) {
+        return Ok(());
+    }
+    Err(error::Error::usage(
+        format!("`{name}` is not a valid branch name"),
+        Some(
+            "use letters, digits, `-`, `_`, `.` and `/` (as `git check-ref-format --branch` allows), e.g. pave/upgrade"
+                .to_string(),
+        ),
+    ))
+}
+
 /// Runs the parsed command.
-pub fn dispatch(cli: Cli) -> Result<i32> {
+pub(crate) fn dispatch(cli: Cli) -> Result<i32> {
     let ctx = Context::new(cli.global)?;
     match cli.command {
         Command::New(args) => new::run(&ctx, &args),
@@ -90,6 +105,6 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Exception(cmd) => exception::run(&ctx, &cmd),
         Command::Catalog(cmd) => catalog::run(&ctx, &cmd),
         Command::Template(cmd) => template::run(&ctx, &cmd),
-        Command::Completions(args) => Ok(completions::run(&ctx, &args)),
+        Command::Completions(args) => completions::run(&ctx, &args),
     }
 }

@@ -5,16 +5,16 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::Context;
+use super::error::{Error, Result, exit};
 use crate::answers::{self, Answer, Given, NoPrompt, Prompter};
 use crate::catalog::{Catalog, CatalogError, Entry, Maturity, split_spec};
 use crate::cli::NewArgs;
-use crate::error::{Error, Result, exit};
 use crate::prompt::{self, TerminalPrompter};
 use crate::render::{self, RenderedFile, RenderedTree};
-use crate::{git, project, write};
+use crate::{git, project, scaffold};
 
 /// Creates a project.
-pub fn run(ctx: &Context, args: &NewArgs) -> Result<i32> {
+pub(crate) fn run(ctx: &Context, args: &NewArgs) -> Result<i32> {
     let catalog = ctx.catalog()?;
     let (entry, requested) = choose_template(ctx, &catalog, args)?;
     check_maturity(ctx, entry, args.allow_experimental)?;
@@ -35,7 +35,7 @@ pub fn run(ctx: &Context, args: &NewArgs) -> Result<i32> {
     }
     // Fail on an unusable destination before asking anything.
     if let Some(dest) = &args.dest {
-        write::check_destination(dest, args.force)?;
+        scaffold::check_destination(dest, args.force)?;
     }
 
     let meta = render::meta(&tv, &catalog);
@@ -49,7 +49,7 @@ pub fn run(ctx: &Context, args: &NewArgs) -> Result<i32> {
             .warn(&format!("`{name}` is not asked with these answers (its `when` is false): -d {name}=... is ignored"));
     }
     let dest = args.dest.clone().unwrap_or_else(|| default_dest(entry, &resolved.values));
-    write::check_destination(&dest, args.force)?;
+    scaffold::check_destination(&dest, args.force)?;
 
     let context = render::context(&tv, &catalog, &resolved.values);
     let mut tree = render::render(&tv, &context)?;
@@ -67,13 +67,13 @@ pub fn run(ctx: &Context, args: &NewArgs) -> Result<i32> {
     let count = tree.files.len();
 
     if args.dry_run {
-        print_dry_run(ctx, &dest, &tree, &entry.name, &version);
+        print_dry_run(ctx, &dest, &tree, &entry.name, &version)?;
         return Ok(exit::OK);
     }
 
     // Looked up before writing: DEST may itself be the root of an existing repository.
     let outer = if args.no_git { None } else { git::enclosing_work_tree(&dest) };
-    write::create(&dest, &tree, args.force)?;
+    scaffold::create(&dest, &tree, args.force)?;
     let commit = if args.no_git {
         None
     } else if let Some(outer) = outer {
@@ -99,7 +99,7 @@ pub fn run(ctx: &Context, args: &NewArgs) -> Result<i32> {
     Ok(exit::OK)
 }
 
-fn print_dry_run(ctx: &Context, dest: &Path, tree: &RenderedTree, name: &str, version: &semver::Version) {
+fn print_dry_run(ctx: &Context, dest: &Path, tree: &RenderedTree, name: &str, version: &semver::Version) -> Result<()> {
     let mut out = String::new();
     for (path, file) in &tree.files {
         let detail = match file {
@@ -109,12 +109,13 @@ fn print_dry_run(ctx: &Context, dest: &Path, tree: &RenderedTree, name: &str, ve
         };
         let _ = writeln!(out, "{}  ({detail})", dest.join(path).display());
     }
-    ctx.printer.out(&out);
+    ctx.printer.out(&out)?;
     ctx.printer.status(&format!(
         "Dry run: {} files from {name} {version} would be written to {}; nothing was written.",
         tree.files.len(),
         dest.display()
     ));
+    Ok(())
 }
 
 fn print_created(

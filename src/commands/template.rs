@@ -4,15 +4,15 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::Context;
+use super::error::{Error, Result, exit};
 use crate::catalog::Catalog;
 use crate::cli::{TemplateCommand, TemplateLintArgs};
-use crate::error::{Error, Result, exit};
 use crate::fs::{self, EntryKind};
 use crate::lint::{self, LOCK_FILE};
 use crate::store::Store;
 
 /// Runs a `template` subcommand.
-pub fn run(ctx: &Context, cmd: &TemplateCommand) -> Result<i32> {
+pub(crate) fn run(ctx: &Context, cmd: &TemplateCommand) -> Result<i32> {
     match cmd {
         TemplateCommand::Lint(args) => lint_command(ctx, args),
     }
@@ -92,7 +92,7 @@ fn lint_command(ctx: &Context, args: &TemplateLintArgs) -> Result<i32> {
             );
         }
     }
-    ctx.printer.out(&out);
+    ctx.printer.out(&out)?;
     let failed = !report.problems.is_empty() || (args.locked && !report.newly_locked.is_empty());
     let problems = report.problems.len() + if args.locked { report.newly_locked.len() } else { 0 };
     ctx.printer.status(&format!(

@@ -1,63 +1,43 @@
-//! `pave upgrade`: plan the move to a newer template version, refuse what is unsafe, apply it
+//! `pave upgrade`: refuse what is unsafe, open the project's upgrade session, apply its effects
 //! to the working tree, record conflicts in the index, and commit when asked.
 
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::Context;
-use crate::answers::{NoPrompt, Prompter};
-use crate::apply::{self, WorkTree};
-use crate::catalog::Catalog;
+use super::error::{Error, Result, exit};
+use crate::answers::NoPrompt;
 use crate::cli::{TargetArgs, UpgradeArgs};
-use crate::diff;
-use crate::error::{Error, Result, exit};
 use crate::git::ProjectRepo;
-use crate::plan::{self, Action, UpgradePlan};
+use crate::plan::Action;
 use crate::project::ProjectFile;
 use crate::prompt::TerminalPrompter;
-use crate::upgrade::{self, Prepared, Request, Target};
+use crate::upgrade::{Current, Request, Session, WorkTree};
 
-/// A project and what its upgrade would do.
-pub(super) struct Planned {
-    pub root: PathBuf,
-    pub project: ProjectFile,
-    pub target: PlannedTarget,
-}
-
-/// Nothing newer, or the plan.
-pub(super) enum PlannedTarget {
-    Current { recorded: semver::Version, newest: Option<semver::Version> },
-    Upgrade { prepared: Box<Prepared>, plan: UpgradePlan },
-}
-
-/// Reads the project, loads its catalog, prepares both renders and plans — shared by `diff`.
-pub(super) fn plan_project(ctx: &Context, args: &TargetArgs) -> Result<Planned> {
-    let root = project_root(args.path.as_deref())?;
-    let project = ProjectFile::read(&root)?;
-    let catalog: Catalog = ctx.catalog_for(project.template.catalog.as_deref())?;
-    let repo = ProjectRepo::open(&root)?.ok();
+/// Reads the project at `root`, loads its catalog and opens its upgrade session against the
+/// working tree (shared by `diff`).
+pub(super) fn open_session(
+    ctx: &Context,
+    args: &TargetArgs,
+    root: &Path,
+    repo: Option<&ProjectRepo>,
+) -> Result<Session> {
+    let project = ProjectFile::read(root)?;
+    let catalog = ctx.catalog_for(project.template.catalog.as_deref())?;
     let req = Request {
         to: args.to.clone(),
         pre: args.pre,
         overrides: args.data.clone(),
         fill: Vec::new(),
         defaults: ctx.config.answer_defaults(),
-        style: args.conflict,
+        style: args.conflict.into(),
     };
-    let prepared = if ctx.interactive {
-        upgrade::prepare(&catalog, &project, &req, &mut TerminalPrompter::new(true))?
+    let files = WorkTree { root, repo };
+    let session = if ctx.interactive {
+        Session::open(project, &catalog, &files, &req, &mut TerminalPrompter::new(true))?
     } else {
-        upgrade::prepare(&catalog, &project, &req, &mut NoPrompt as &mut dyn Prompter)?
+        Session::open(project, &catalog, &files, &req, &mut NoPrompt)?
     };
-    let target = match prepared {
-        Target::Current { recorded, newest } => PlannedTarget::Current { recorded, newest },
-        Target::Upgrade(prepared) => {
-            let ours = WorkTree { root: &root, repo: repo.as_ref() };
-            let plan = plan::plan(&prepared.plan_input(), &ours)?;
-            PlannedTarget::Upgrade { prepared, plan }
-        }
-    };
-    Ok(Planned { root, project, target })
+    Ok(session)
 }
 
 /// The project directory: PATH or the current one.
@@ -67,102 +47,82 @@ pub(super) fn project_root(path: Option<&Path>) -> Result<PathBuf> {
 }
 
 /// `name: TEMPLATE A → B`.
-pub(super) fn heading(root: &Path, prepared: &Prepared) -> String {
+pub(super) fn heading(root: &Path, session: &Session) -> String {
     let name = root.file_name().map_or_else(|| root.display().to_string(), |n| n.to_string_lossy().into_owned());
-    if prepared.from.version == prepared.to.version {
-        format!("{name}: {} {} (re-rendered)", prepared.to.entry.name, prepared.to.version)
+    let (from, to) = session.versions();
+    if from == to {
+        format!("{name}: {} {to} (re-rendered)", session.template())
     } else {
-        format!("{name}: {} {} → {}", prepared.to.entry.name, prepared.from.version, prepared.to.version)
+        format!("{name}: {} {from} → {to}", session.template())
     }
 }
 
 /// The message when nothing is newer.
-pub(super) fn current_message(
-    project: &ProjectFile,
-    recorded: &semver::Version,
-    newest: Option<&semver::Version>,
-) -> String {
-    match newest {
+pub(super) fn current_message(session: &Session, current: &Current) -> String {
+    let (template, recorded) = (session.template(), &current.recorded);
+    match &current.newest {
         Some(n) if n < recorded => format!(
-            "{} {recorded} is newer than every candidate version ({n}): nothing to do (pass --to or --pre to choose one)",
-            project.template.name
+            "{template} {recorded} is newer than every candidate version ({n}): nothing to do (pass --to or --pre to choose one)"
         ),
-        _ => format!("{} {recorded} is the newest version: nothing to do", project.template.name),
+        _ => format!("{template} {recorded} is the newest version: nothing to do"),
     }
 }
 
 /// Upgrades a project.
-pub fn run(ctx: &Context, args: &UpgradeArgs) -> Result<i32> {
-    // Refuse a repository that is busy or dirty before anything else.
+pub(crate) fn run(ctx: &Context, args: &UpgradeArgs) -> Result<i32> {
+    // Refuse a repository that is busy or dirty, or a branch that cannot be made, before
+    // anything else.
     let root = project_root(args.target.path.as_deref())?;
-    let repo = match ProjectRepo::open(&root)? {
-        Ok(r) => r,
-        Err(refusal) => return Err(refuse(&root, &refusal)),
-    };
+    let repo = ProjectRepo::open(&root)?.map_err(|r| refuse(&root, &r))?;
     if let Some(refusal) = repo.precheck(args.allow_dirty)? {
         return Err(refuse(&root, &refusal));
     }
-    if let Some(branch) = &args.branch
-        && repo.branch_exists(branch)
-    {
-        return Err(Error::usage(
-            format!("branch `{branch}` already exists"),
-            Some("choose another name with --branch; pave never overwrites a branch".to_string()),
-        ));
-    }
-    drop(repo);
-
-    let planned = plan_project(ctx, &args.target)?;
-    let (prepared, plan) = match planned.target {
-        PlannedTarget::Current { recorded, newest } => {
-            ctx.printer.status(&current_message(&planned.project, &recorded, newest.as_ref()));
-            return Ok(exit::OK);
+    if let Some(branch) = &args.branch {
+        super::check_branch_name(branch)?;
+        if repo.branch_exists(branch) {
+            return Err(Error::usage(
+                format!("branch `{branch}` already exists"),
+                Some("choose another name with --branch; pave never overwrites a branch".to_string()),
+            ));
         }
-        PlannedTarget::Upgrade { prepared, plan } => (prepared, plan),
-    };
-    if !plan.blocked.is_empty() {
+    }
+
+    let session = open_session(ctx, &args.target, &root, Some(&repo))?;
+    if let Some(current) = session.current() {
+        ctx.printer.status(&current_message(&session, current));
+        return Ok(exit::OK);
+    }
+    if !session.blocked().is_empty() {
         return Err(Error::usage(
-            format!("the upgrade would overwrite untracked files: {}", plan.blocked.join(", ")),
+            format!("the upgrade would overwrite untracked files: {}", session.blocked().join(", ")),
             Some(
                 "an untracked file has no copy in history: commit it, move it aside or delete it, then run again"
                     .to_string(),
             ),
         ));
     }
-    let root = planned.root;
-    ctx.printer.status(&heading(&root, &prepared));
-    let record_changes = prepared.record != planned.project.text;
-    if plan.changes().next().is_none() && !record_changes && plan.files.is_empty() {
+    ctx.printer.status(&heading(&root, &session));
+    if session.is_noop() && session.plan().files.is_empty() {
         ctx.printer.status("  nothing changes: no file was touched");
         return Ok(exit::OK);
     }
-    print_summary(ctx, &plan);
     if args.dry_run {
+        print_summary(ctx, &session, "would be");
         ctx.printer.status("Dry run: nothing was written. See the change with `pave diff`.");
         // Exit 3 means conflicts were written; a dry run writes none.
         return Ok(exit::OK);
     }
 
-    apply::apply(&root, &plan, &prepared.record)?;
-    let repo = ProjectRepo::open(&root)?.map_err(|r| refuse(&root, &r))?;
-    let conflicts: Vec<_> = plan
-        .files
-        .iter()
-        .filter_map(|f| match (&f.action, &f.stages) {
-            (Action::Conflict(_), Some(stages)) => {
-                let exec = matches!(f.after, Some(crate::render::RenderedFile::File { executable: true, .. }));
-                Some((f.path.clone(), stages.clone(), exec))
-            }
-            _ => None,
-        })
-        .collect();
+    crate::upgrade::worktree::apply(&root, &session.effects())?;
+    print_summary(ctx, &session, "");
+    let conflicts = session.conflict_entries();
     if !conflicts.is_empty() {
         repo.mark_conflicts(&conflicts)?;
     }
-    let version = &prepared.to.version;
-    if conflicts.is_empty() && (args.commit || args.branch.is_some()) {
-        let message = format!("Upgrade {} to {version}\n\n{}", prepared.to.entry.name, commit_body(&plan));
-        let id = repo.commit_project(&message, args.branch.as_deref())?;
+    let (_, version) = session.versions();
+    let committing = args.commit || args.branch.is_some();
+    if conflicts.is_empty() && committing {
+        let id = repo.commit_project(&session.commit_message(None), args.branch.as_deref())?;
         let on = args.branch.as_ref().map(|b| format!(" on branch {b}")).unwrap_or_default();
         ctx.printer.status(&format!(".pave.toml now records {version}; committed {}{on}.", &id[..7]));
         return Ok(exit::OK);
@@ -171,8 +131,7 @@ pub fn run(ctx: &Context, args: &UpgradeArgs) -> Result<i32> {
         ctx.printer.status(&format!(".pave.toml now records {version}. Review with `git diff`, commit when ready."));
         return Ok(exit::OK);
     }
-    let not_committed =
-        if args.commit || args.branch.is_some() { " Nothing was committed: conflicts are left." } else { "" };
+    let not_committed = if committing { " Nothing was committed: conflicts are left." } else { "" };
     ctx.printer.status(&format!(
         ".pave.toml now records {version}. Resolve the {} conflict(s), `git add` them, then commit.{not_committed}",
         conflicts.len()
@@ -185,26 +144,20 @@ fn refuse(root: &Path, refusal: &crate::git::Refusal) -> Error {
     Error::usage(message, Some(hint))
 }
 
-fn commit_body(plan: &UpgradePlan) -> String {
-    let mut out = String::new();
-    for f in &plan.files {
-        let _ = writeln!(out, "{:9} {}", f.action.word(), diff::display_path(f));
-    }
-    out.push_str("\nGenerated by pave.");
-    out
-}
-
-/// The counts line, then one line per file that needs attention.
-pub(super) fn print_summary(ctx: &Context, plan: &UpgradePlan) {
+/// The counts line (`prefix` words it as a plan), then one line per file that needs attention.
+fn print_summary(ctx: &Context, session: &Session, prefix: &str) {
+    let plan = session.plan();
     let counts: Vec<String> = plan.counts().iter().map(|(w, n)| format!("{w} {n}")).collect();
     if !counts.is_empty() {
-        ctx.printer.status(&format!("  {}", counts.join(" · ")));
+        let lead = if prefix.is_empty() { String::new() } else { format!("{prefix}: ") };
+        ctx.printer.status(&format!("  {lead}{}", counts.join(" · ")));
     }
     for f in &plan.files {
+        let line = format!("  {:12} {}   {}", f.action.word(), crate::patch::display_path(f), crate::patch::note(f));
         if matches!(f.action, Action::Conflict(_) | Action::KeptModified | Action::KeptDeleted) {
-            ctx.printer.status(&format!("  {:12} {}   {}", f.action.word(), diff::display_path(f), diff::note(f)));
+            ctx.printer.status(&line);
         } else {
-            ctx.printer.verbose(&format!("  {:12} {}   {}", f.action.word(), diff::display_path(f), diff::note(f)));
+            ctx.printer.verbose(&line);
         }
     }
 }

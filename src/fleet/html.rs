@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::fleet::{StatusRow, StatusSummary};
+use super::status::{StatusRow, StatusSummary};
 
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
@@ -38,7 +38,7 @@ fn bars(title: &str, items: &[(String, usize)]) -> String {
 }
 
 /// The page.
-pub fn page(rows: &[StatusRow], summary: &StatusSummary) -> String {
+pub(crate) fn page(rows: &[StatusRow], summary: &StatusSummary) -> String {
     let mut html = String::from(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>pave fleet status</title><style>\
 body{font-family:system-ui,sans-serif;margin:2rem;color:#111}table{border-collapse:collapse;width:100%;font-size:14px}\

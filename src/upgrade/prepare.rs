@@ -3,16 +3,18 @@
 
 use std::collections::BTreeMap;
 
-use crate::answers::{self, Answers, Given, NoPrompt, Prompter};
+use super::UpgradeError;
+use crate::answers::{self, Given, NoPrompt, Prompter};
 use crate::catalog::{Catalog, CatalogError, Entry, Maturity, TemplateVersion};
-use crate::error::{Error, Result};
 use crate::plan::{ConflictStyle, PlanInput};
 use crate::project::ProjectFile;
 use crate::render::{self, RenderedTree};
 
+type Result<T, E = UpgradeError> = std::result::Result<T, E>;
+
 /// What the user asked for.
 #[derive(Debug, Default, Clone)]
-pub struct Request {
+pub(crate) struct Request {
     /// `--to VERSION`.
     pub to: Option<String>,
     /// `--pre`: pre-releases are candidates.
@@ -30,7 +32,7 @@ pub struct Request {
 
 /// Both renders and what the planner needs.
 #[derive(Debug)]
-pub struct Prepared {
+pub(crate) struct Prepared {
     /// The recorded version.
     pub from: TemplateVersion,
     /// The target version.
@@ -43,8 +45,6 @@ pub struct Prepared {
     pub renames: BTreeMap<String, String>,
     /// Seed globs of both versions.
     pub seed: Vec<String>,
-    /// The answers to record.
-    pub answers: Answers,
     /// `TEMPLATE VERSION`, for conflict markers.
     pub label: String,
     /// The new `.pave.toml` text.
@@ -55,7 +55,7 @@ pub struct Prepared {
 
 impl Prepared {
     /// The planner's input.
-    pub fn plan_input(&self) -> PlanInput<'_> {
+    pub(crate) fn plan_input(&self) -> PlanInput<'_> {
         PlanInput {
             base: &self.base,
             theirs: &self.theirs,
@@ -69,7 +69,7 @@ impl Prepared {
 
 /// Either there is nothing newer, or an upgrade to make.
 #[derive(Debug)]
-pub enum Target {
+pub(crate) enum Target {
     /// The recorded version is the newest candidate (or newer) and no answer changes.
     Current {
         /// The recorded version.
@@ -89,10 +89,13 @@ fn choose(entry: &Entry, recorded: &semver::Version, req: &Request) -> Result<Op
     if let Some(to) = &req.to {
         let target = entry.pick(Some(to), true)?;
         if &target < recorded {
-            return Err(Error::usage(
-                format!("{} {target} is older than the recorded {recorded}: pave does not downgrade", entry.name),
-                Some("to go back, revert the upgrade commit with git".to_string()),
-            ));
+            return Err(UpgradeError::Refused {
+                message: format!(
+                    "{} {target} is older than the recorded {recorded}: pave does not downgrade",
+                    entry.name
+                ),
+                hint: "to go back, revert the upgrade commit with git".to_string(),
+            });
         }
         return Ok(Some(target));
     }
@@ -140,7 +143,12 @@ fn migrations(
 }
 
 /// Works out the upgrade of a project recorded in `project`.
-pub fn prepare(catalog: &Catalog, project: &ProjectFile, req: &Request, prompter: &mut dyn Prompter) -> Result<Target> {
+pub(crate) fn prepare(
+    catalog: &Catalog,
+    project: &ProjectFile,
+    req: &Request,
+    prompter: &mut dyn Prompter,
+) -> Result<Target> {
     let recorded = &project.template;
     let entry = catalog.entry(&recorded.name)?;
     if !entry.versions.contains(&recorded.version) {
@@ -162,13 +170,16 @@ pub fn prepare(catalog: &Catalog, project: &ProjectFile, req: &Request, prompter
     let recorded_given = Given { data: project.answer_values(), secrets_empty: true, ..Given::default() };
     let old = answers::resolve(&from.manifest, &recorded_given, &mut NoPrompt, &render::meta(&from, catalog)).map_err(
         |e| match e {
-            Error::Answer(answers::AnswerError::Missing { question, .. }) => Error::usage(
-                format!(".pave.toml has no answer for `{question}`, which {} {} needs", entry.name, recorded.version),
-                Some(format!(
+            answers::AnswerError::Missing { question, .. } => UpgradeError::Refused {
+                message: format!(
+                    ".pave.toml has no answer for `{question}`, which {} {} needs",
+                    entry.name, recorded.version
+                ),
+                hint: format!(
                     "add `{question} = ...` under [answers] in .pave.toml, as it was when the project was made"
-                )),
-            ),
-            other => other,
+                ),
+            },
+            other => other.into(),
         },
     )?;
 
@@ -198,16 +209,5 @@ pub fn prepare(catalog: &Catalog, project: &ProjectFile, req: &Request, prompter
     let answers = new.recorded(&to.manifest);
     let record = project.updated_text(&target, &answers);
     let label = format!("{} {target}", entry.name);
-    Ok(Target::Upgrade(Box::new(Prepared {
-        from,
-        to,
-        base,
-        theirs,
-        renames,
-        seed,
-        answers,
-        label,
-        record,
-        style: req.style,
-    })))
+    Ok(Target::Upgrade(Box::new(Prepared { from, to, base, theirs, renames, seed, label, record, style: req.style })))
 }

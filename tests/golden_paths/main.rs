@@ -16,7 +16,7 @@
 #![allow(clippy::unwrap_used)]
 // clippy.toml keeps std::fs inside src/fs.rs; the tests read rendered trees with std::fs on
 // purpose, independently of the code under test.
-#![allow(clippy::disallowed_methods)]
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 // Rendered paths are compared exactly as templates spell them (`.yaml`, `Dockerfile`).
 #![allow(clippy::case_sensitive_file_extension_comparisons)]
 

@@ -1,0 +1,228 @@
+//! A project's repository: opening it, the refusals of an upgrade, tracked paths, conflicts in
+//! the index, and commits of the working tree.
+
+use std::path::{Path, PathBuf};
+
+use super::{GitError, signatures};
+
+/// A conflicted path for the index: project-relative path, base/ours/theirs contents, and
+/// whether it is executable.
+pub(crate) type ConflictEntry = (String, [Option<Vec<u8>>; 3], bool);
+
+/// The git repository a project lives in, and the project's place in it.
+pub(crate) struct ProjectRepo {
+    pub(super) repo: git2::Repository,
+    /// The project's directory relative to the work tree, `""` or ending in `/`.
+    pub(super) prefix: String,
+    pub(super) workdir: PathBuf,
+    /// Project-relative paths in the index, read once.
+    tracked: std::cell::OnceCell<std::collections::HashSet<String>>,
+}
+
+/// Why an upgrade may not touch a repository (each is exit 2, nothing changed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// Not inside a git work tree.
+    NotARepository,
+    /// A merge, rebase, cherry-pick... is in progress.
+    InProgress(String),
+    /// Another git process holds the index lock.
+    Locked,
+    /// Tracked files have uncommitted changes.
+    Dirty(Vec<String>),
+}
+
+impl Refusal {
+    /// The message and the hint.
+    pub(crate) fn explain(&self, dir: &Path) -> (String, String) {
+        match self {
+            Self::NotARepository => (
+                format!("{} is not in a git repository: an upgrade needs history to merge against", dir.display()),
+                "git init && git add -A && git commit -m 'Import', then run the upgrade again".into(),
+            ),
+            Self::InProgress(state) => (
+                format!("a {state} is in progress in this repository"),
+                "finish or abort it (git status says how), then run the upgrade again".into(),
+            ),
+            Self::Locked => (
+                "the git index is locked (.git/index.lock): another git process is running, or one crashed".into(),
+                "wait for it to finish, or remove .git/index.lock if no git process is running".into(),
+            ),
+            Self::Dirty(paths) => {
+                let shown: Vec<&str> = paths.iter().take(5).map(String::as_str).collect();
+                let more = if paths.len() > 5 { format!(" and {} more", paths.len() - 5) } else { String::new() };
+                (
+                    format!("uncommitted changes to tracked files: {}{more}", shown.join(", ")),
+                    "commit or stash them first (or pass --allow-dirty to upgrade on top of them)".into(),
+                )
+            }
+        }
+    }
+}
+
+impl ProjectRepo {
+    /// Opens the repository containing `dir`.
+    pub(crate) fn open(dir: &Path) -> Result<Result<Self, Refusal>, GitError> {
+        let repo = match git2::Repository::discover(dir) {
+            Ok(r) => r,
+            Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(Err(Refusal::NotARepository)),
+            Err(e) => return Err(GitError { op: "open the repository", path: dir.to_path_buf(), cause: e }),
+        };
+        let Some(workdir) = repo.workdir().map(Path::to_path_buf) else {
+            return Ok(Err(Refusal::NotARepository));
+        };
+        let canon_dir = crate::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        let mut canon_work = crate::fs::canonicalize(&workdir).unwrap_or(workdir);
+        // A `.git` file pointing at a separate git directory (`git init --separate-git-dir`)
+        // without `core.worktree`: libgit2 takes the git directory's parent for the work tree.
+        // The work tree is where the `.git` entry is, as git itself has it.
+        if let Some(top) = super::dot_git_dir(&canon_dir)
+            && top != canon_work
+            && repo.config().ok().and_then(|c| c.get_path("core.worktree").ok()).is_none()
+        {
+            repo.set_workdir(&top, false).map_err(|e| GitError {
+                op: "open the repository",
+                path: dir.to_path_buf(),
+                cause: e,
+            })?;
+            canon_work = top;
+        }
+        let rel =
+            canon_dir.strip_prefix(&canon_work).map(|p| p.to_string_lossy().replace('\\', "/")).unwrap_or_default();
+        let prefix = if rel.is_empty() { String::new() } else { format!("{rel}/") };
+        Ok(Ok(Self { repo, prefix, workdir: canon_work, tracked: std::cell::OnceCell::new() }))
+    }
+
+    /// The project's directory relative to the work tree: `""`, or ending in `/`.
+    pub(crate) fn project_prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// Refuses a repository in the middle of something, locked, or (unless allowed) dirty in
+    /// the project's directory.
+    pub(crate) fn precheck(&self, allow_dirty: bool) -> Result<Option<Refusal>, GitError> {
+        use git2::RepositoryState as S;
+        let state = match self.repo.state() {
+            S::Clean => None,
+            S::Merge => Some("merge"),
+            S::Revert | S::RevertSequence => Some("revert"),
+            S::CherryPick | S::CherryPickSequence => Some("cherry-pick"),
+            S::Bisect => Some("bisect"),
+            S::Rebase | S::RebaseInteractive | S::RebaseMerge => Some("rebase"),
+            S::ApplyMailbox | S::ApplyMailboxOrRebase => Some("git am"),
+        };
+        if let Some(s) = state {
+            return Ok(Some(Refusal::InProgress(s.into())));
+        }
+        if crate::fs::entry_kind(&self.repo.path().join("index.lock")).ok().flatten().is_some() {
+            return Ok(Some(Refusal::Locked));
+        }
+        if allow_dirty {
+            return Ok(None);
+        }
+        let mut opts = git2::StatusOptions::new();
+        opts.include_untracked(false).include_ignored(false).exclude_submodules(true);
+        if !self.prefix.is_empty() {
+            opts.pathspec(&self.prefix);
+        }
+        let statuses = self.repo.statuses(Some(&mut opts)).map_err(|e| self.err("read the status", e))?;
+        let dirty: Vec<String> = statuses
+            .iter()
+            .filter(|s| !s.status().is_empty() && s.status() != git2::Status::IGNORED)
+            .filter_map(|s| s.path().ok().map(|p| p.strip_prefix(&self.prefix).unwrap_or(p).to_string()))
+            .collect();
+        Ok(if dirty.is_empty() { None } else { Some(Refusal::Dirty(dirty)) })
+    }
+
+    pub(super) fn err(&self, op: &'static str, cause: git2::Error) -> GitError {
+        GitError { op, path: self.workdir.clone(), cause }
+    }
+
+    /// Whether the index tracks the project-relative path.
+    pub(crate) fn is_tracked(&self, rel: &str) -> bool {
+        let tracked = self.tracked.get_or_init(|| {
+            let Ok(index) = self.repo.index() else { return std::collections::HashSet::new() };
+            index
+                .iter()
+                .filter_map(|e| String::from_utf8(e.path).ok())
+                .filter_map(|p| p.strip_prefix(&self.prefix).map(str::to_string))
+                .collect()
+        });
+        tracked.contains(rel)
+    }
+
+    /// The project-relative paths git tracks, sorted.
+    pub(crate) fn tracked_paths(&self) -> Vec<String> {
+        let _ = self.is_tracked("");
+        let mut paths: Vec<String> = self.tracked.get().map(|t| t.iter().cloned().collect()).unwrap_or_default();
+        paths.sort();
+        paths
+    }
+
+    /// Whether a local branch exists.
+    pub(crate) fn branch_exists(&self, name: &str) -> bool {
+        self.repo.find_branch(name, git2::BranchType::Local).is_ok()
+    }
+
+    /// Records conflicted paths as unmerged (stages 1–3), as `git merge` does, so `git status`
+    /// lists them and `git commit` refuses until they are resolved.
+    pub(crate) fn mark_conflicts(&self, conflicts: &[ConflictEntry]) -> Result<(), GitError> {
+        let mut index = self.repo.index().map_err(|e| self.err("open the index", e))?;
+        for (rel, stages, executable) in conflicts {
+            let full = format!("{}{rel}", self.prefix);
+            let _ = index.remove_path(Path::new(&full));
+            for (i, content) in stages.iter().enumerate() {
+                let Some(bytes) = content else { continue };
+                let id = self.repo.blob(bytes).map_err(|e| self.err("write a blob", e))?;
+                let stage = u16::try_from(i + 1).unwrap_or(1);
+                let name_len = u16::try_from(full.len().min(0xfff)).unwrap_or(0xfff);
+                let entry = git2::IndexEntry {
+                    ctime: git2::IndexTime::new(0, 0),
+                    mtime: git2::IndexTime::new(0, 0),
+                    dev: 0,
+                    ino: 0,
+                    mode: if *executable { 0o100_755 } else { 0o100_644 },
+                    uid: 0,
+                    gid: 0,
+                    file_size: u32::try_from(bytes.len()).unwrap_or(u32::MAX),
+                    id,
+                    flags: (stage << 12) | name_len,
+                    flags_extended: 0,
+                    path: full.clone().into_bytes(),
+                };
+                index.add(&entry).map_err(|e| self.err("record a conflict in the index", e))?;
+            }
+        }
+        index.write().map_err(|e| self.err("write the index", e))
+    }
+
+    /// Stages every change in the project's directory and commits it, on HEAD or on a new
+    /// branch that HEAD then points to. Returns the commit id.
+    pub(crate) fn commit_project(&self, message: &str, branch: Option<&str>) -> Result<String, GitError> {
+        let mut index = self.repo.index().map_err(|e| self.err("open the index", e))?;
+        let spec = if self.prefix.is_empty() { "*".to_string() } else { format!("{}*", self.prefix) };
+        index
+            .add_all([spec.as_str()], git2::IndexAddOption::DEFAULT, None)
+            .map_err(|e| self.err("stage the upgrade", e))?;
+        index.update_all([spec.as_str()], None).map_err(|e| self.err("stage the upgrade", e))?;
+        index.write().map_err(|e| self.err("write the index", e))?;
+        let tree_id = index.write_tree().map_err(|e| self.err("write the tree", e))?;
+        let tree = self.repo.find_tree(tree_id).map_err(|e| self.err("write the tree", e))?;
+        let parent = self.repo.head().ok().and_then(|h| h.peel_to_commit().ok());
+        if let Some(name) = branch {
+            let Some(p) = &parent else {
+                return Err(self.err("create a branch", git2::Error::from_str("the repository has no commit yet")));
+            };
+            self.repo.branch(name, p, false).map_err(|e| self.err("create the branch", e))?;
+            self.repo.set_head(&format!("refs/heads/{name}")).map_err(|e| self.err("switch to the branch", e))?;
+        }
+        let (author, committer) =
+            signatures(&self.repo).map_err(|e| self.err("make the commit (author identity)", e))?;
+        let parents: Vec<&git2::Commit> = parent.iter().collect();
+        let id = self
+            .repo
+            .commit(Some("HEAD"), &author, &committer, message, &tree, &parents)
+            .map_err(|e| self.err("commit", e))?;
+        Ok(id.to_string())
+    }
+}
