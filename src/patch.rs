@@ -182,19 +182,11 @@ pub(crate) fn note(f: &PlannedFile) -> String {
 /// `--stat`: one line per path, then the count.
 pub(crate) fn stat(plan: &UpgradePlan) -> String {
     let mut out = String::new();
-    let width = plan.files.iter().map(|f| display_path(f).chars().count()).max().unwrap_or(0);
+    let width = plan.files.iter().map(|f| f.display_path().chars().count()).max().unwrap_or(0);
     for f in &plan.files {
-        let _ = writeln!(out, "  {:12} {:width$}  {}", f.action.word(), display_path(f), note(f));
+        let _ = writeln!(out, "  {:12} {:width$}  {}", f.action.word(), f.display_path(), note(f));
     }
     out
-}
-
-/// `OLD → NEW` for a moved file, else the path.
-pub(crate) fn display_path(f: &PlannedFile) -> String {
-    match &f.moved_from {
-        Some(old) => format!("{old} → {}", f.path),
-        None => f.path.clone(),
-    }
 }
 
 /// One file in `--json`.

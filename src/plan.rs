@@ -121,6 +121,14 @@ impl PlannedFile {
         self.before != self.after || self.moved_from.is_some() || matches!(self.action, Action::Conflict(_))
     }
 
+    /// `OLD → NEW` for a moved file, else the path.
+    pub(crate) fn display_path(&self) -> String {
+        match &self.moved_from {
+            Some(old) => format!("{old} → {}", self.path),
+            None => self.path.clone(),
+        }
+    }
+
     /// The extra file a conflict writes beside this one, with its content.
     pub(crate) fn side_file(&self) -> Option<(String, RenderedFile)> {
         match &self.action {

@@ -153,7 +153,7 @@ fn print_summary(ctx: &Context, session: &Session, prefix: &str) {
         ctx.printer.status(&format!("  {lead}{}", counts.join(" · ")));
     }
     for f in &plan.files {
-        let line = format!("  {:12} {}   {}", f.action.word(), crate::patch::display_path(f), crate::patch::note(f));
+        let line = format!("  {:12} {}   {}", f.action.word(), f.display_path(), crate::patch::note(f));
         if matches!(f.action, Action::Conflict(_) | Action::KeptModified | Action::KeptDeleted) {
             ctx.printer.status(&line);
         } else {

@@ -54,18 +54,19 @@ pub(super) fn of(plan: &UpgradePlan, record: Option<(&str, &str)>) -> Vec<Effect
     for f in plan.changes() {
         // A conflict that keeps the project's file (.rej, .pave-new) changes only its side file.
         if f.before != f.after || f.moved_from.is_some() {
-            match (&f.after, &f.moved_from) {
-                // A file the template removes after a migration moved it: remove it where it is.
+            // A file the template removes after a migration moved it is removed where it is.
+            let effect = match (&f.after, &f.moved_from) {
                 (None, Some(old)) => {
-                    out.push(Effect { path: old.clone(), before: f.before.clone(), after: None, renamed_from: None })
+                    Effect { path: old.clone(), before: f.before.clone(), after: None, renamed_from: None }
                 }
-                _ => out.push(Effect {
+                _ => Effect {
                     path: f.path.clone(),
                     before: f.before.clone(),
                     after: f.after.clone(),
                     renamed_from: f.moved_from.clone(),
-                }),
-            }
+                },
+            };
+            out.push(effect);
         }
         if let Some((side, content)) = f.side_file() {
             out.push(Effect { path: side, before: None, after: Some(content), renamed_from: None });

@@ -172,7 +172,7 @@ impl Session {
             format!("Upgrade {} from {from} to {to}{place}\n\n", self.template())
         };
         for f in &self.plan().files {
-            let _ = writeln!(message, "{:9} {}", f.action.word(), crate::patch::display_path(f));
+            let _ = writeln!(message, "{:9} {}", f.action.word(), f.display_path());
         }
         if !self.conflicts().is_empty() {
             message.push_str("\nConflicts are committed with their markers: resolve them before merging.\n");

@@ -5,7 +5,7 @@
 //! deterministic.
 
 use proptest::prelude::*;
-use proptest::test_runner::Config;
+use proptest::test_runner::{Config, FileFailurePersistence};
 
 use crate::fixtures::MINI_MANIFEST;
 use crate::sandbox::Sandbox;
@@ -167,9 +167,16 @@ fn new(s: &Sandbox, at: &str, dir: &str, extra: &[&str]) {
     s.pave_ok(&args);
 }
 
-/// A few dozen cases per law: each case runs the binary and git a handful of times.
+/// A few dozen cases per law: each case runs the binary and git a handful of times. A failing
+/// case's seed is kept in `upgrade_props.proptest-regressions` beside this file (commit it), and
+/// every later run replays it first.
 fn config() -> Config {
-    Config { cases: 24, max_shrink_iters: 64, failure_persistence: None, ..Config::default() }
+    Config {
+        cases: 24,
+        max_shrink_iters: 64,
+        failure_persistence: Some(Box::new(FileFailurePersistence::SourceParallel("proptest-regressions"))),
+        ..Config::default()
+    }
 }
 
 proptest! {
