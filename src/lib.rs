@@ -41,6 +41,7 @@ use crate::ui::{Printer, Verbosity};
 
 /// Runs pave with the process arguments and returns its exit code.
 pub fn run() -> i32 {
+    git::defer_ca_certificates();
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

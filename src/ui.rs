@@ -70,6 +70,11 @@ impl Printer {
         self.color_out
     }
 
+    /// Whether detail lines are printed (`-v`).
+    pub(crate) fn is_verbose(&self) -> bool {
+        self.verbosity == Verbosity::Verbose
+    }
+
     /// Whether status lines are printed.
     pub(crate) fn is_quiet(&self) -> bool {
         self.verbosity == Verbosity::Quiet

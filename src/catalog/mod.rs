@@ -184,6 +184,9 @@ pub(crate) struct Catalog {
     pub store: Store,
     /// How `.pave.toml` records this catalog: `builtin`, a directory or a git URL.
     pub source: String,
+    /// Versions already loaded, shared by the catalog's clones: a fleet reads each version's
+    /// manifest and files once per run, not once per project.
+    loaded: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<TemplateVersion>>>>,
 }
 
 /// A template version ready to render: its manifest and files.
@@ -268,7 +271,14 @@ impl Catalog {
                 ));
             }
         }
-        Ok(Self { meta: parsed.catalog, support: parsed.support, entries, store, source })
+        Ok(Self {
+            meta: parsed.catalog,
+            support: parsed.support,
+            entries,
+            store,
+            source,
+            loaded: std::sync::Arc::default(),
+        })
     }
 
     /// The entry called `name`, or an error suggesting near names.
@@ -299,8 +309,24 @@ impl Catalog {
         Ok(Manifest::parse(&file, &text, version)?)
     }
 
-    /// Loads the manifest and files of one version.
-    pub(crate) fn version(&self, entry: &Entry, version: &semver::Version) -> Result<TemplateVersion, CatalogError> {
+    /// The manifest and files of one version, loaded once.
+    pub(crate) fn version(
+        &self,
+        entry: &Entry,
+        version: &semver::Version,
+    ) -> Result<std::sync::Arc<TemplateVersion>, CatalogError> {
+        let key = format!("{}@{version}", entry.name);
+        let lock = || self.loaded.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(tv) = lock().get(&key) {
+            return Ok(tv.clone());
+        }
+        let tv = std::sync::Arc::new(self.load_version(entry, version)?);
+        lock().insert(key, tv.clone());
+        Ok(tv)
+    }
+
+    /// Reads the manifest and files of one version.
+    fn load_version(&self, entry: &Entry, version: &semver::Version) -> Result<TemplateVersion, CatalogError> {
         let dir = format!("templates/{}/{version}", entry.name);
         let manifest = self.manifest(entry, version)?;
         let files = self.store.walk(&format!("{dir}/files"))?;

@@ -152,9 +152,14 @@ fn print_summary(ctx: &Context, session: &Session, prefix: &str) {
         let lead = if prefix.is_empty() { String::new() } else { format!("{prefix}: ") };
         ctx.printer.status(&format!("  {lead}{}", counts.join(" · ")));
     }
+    let verbose = ctx.printer.is_verbose();
     for f in &plan.files {
+        let attention = matches!(f.action, Action::Conflict(_) | Action::KeptModified | Action::KeptDeleted);
+        if !attention && !verbose {
+            continue; // a line's counts take a diff: only for lines that are shown
+        }
         let line = format!("  {:12} {}   {}", f.action.word(), f.display_path(), crate::patch::note(f));
-        if matches!(f.action, Action::Conflict(_) | Action::KeptModified | Action::KeptDeleted) {
+        if attention {
             ctx.printer.status(&line);
         } else {
             ctx.printer.verbose(&line);

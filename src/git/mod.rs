@@ -4,12 +4,14 @@
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
 mod branch;
+mod certs;
 mod clone;
 mod merge_file;
 mod mirror;
 mod repo;
 
 pub(crate) use branch::{BranchState, Commits, PaveCommit, TreeChange};
+pub(crate) use certs::defer_ca_certificates;
 pub(crate) use clone::clone;
 pub(crate) use merge_file::merge_file;
 pub(crate) use mirror::{Auth, Mirror, Pushed, TRACKING};
@@ -122,6 +124,7 @@ pub(crate) fn init_and_commit(dir: &Path, message: &str, paths: &[&str]) -> Resu
 /// (http(s), user `x-access-token`), else the SSH agent. Never a credential helper: they are
 /// programs, and pave runs none. Three refusals end it, so a wrong token fails fast.
 fn callbacks(auth: &Auth) -> git2::RemoteCallbacks<'static> {
+    certs::load_ca_certificates();
     let token = auth.token.clone();
     let mut attempts = 0;
     let mut callbacks = git2::RemoteCallbacks::new();

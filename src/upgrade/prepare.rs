@@ -34,9 +34,9 @@ pub(crate) struct Request {
 #[derive(Debug)]
 pub(crate) struct Prepared {
     /// The recorded version.
-    pub from: TemplateVersion,
+    pub from: std::sync::Arc<TemplateVersion>,
     /// The target version.
-    pub to: TemplateVersion,
+    pub to: std::sync::Arc<TemplateVersion>,
     /// The old render, paths moved by the migrations.
     pub base: RenderedTree,
     /// The new render.
@@ -117,7 +117,7 @@ fn migrations(
 ) -> Result<BTreeMap<String, String>> {
     let mut renames: BTreeMap<String, String> = BTreeMap::new();
     for v in entry.versions.iter().filter(|v| *v > from && *v <= to) {
-        let manifest = catalog.manifest(entry, v)?;
+        let manifest = &catalog.version(entry, v)?.manifest;
         for m in &manifest.migrations {
             for (old, new) in &m.rename_answers {
                 if let Some(value) = values.shift_remove(old) {
