@@ -19,11 +19,15 @@ fn fleet_upgrade_unreachable_remote_fails_alone() {
     let mut f = Fleet::new(Kind::File);
     f.add("svc-a", "1.0.0").add("svc-z", "1.0.0");
     let dead = format!("http://127.0.0.1:{}/svc-m.git", closed_port());
-    let lines = [f.line("svc-a"), dead.clone(), f.line("svc-z")];
+    let dead_ssh = format!("ssh://git@127.0.0.1:{}/svc-n.git", closed_port());
+    let lines = [f.line("svc-a"), dead.clone(), dead_ssh.clone(), f.line("svc-z")];
     let up = f.upgrade_lines(&lines, &["--push", "--jobs", "1"], &[]);
-    up.expect_code(1).expect(&lines[0], "upgraded").expect(&dead, "failed").expect(&lines[2], "upgraded");
-    let error = up.row(&dead)["error"].as_str().unwrap_or_default().to_string();
-    assert!(!error.is_empty(), "no reason:\n{}", up.report);
+    up.expect_code(1).expect(&lines[0], "upgraded").expect(&lines[3], "upgraded");
+    for line in [&dead, &dead_ssh] {
+        up.expect(line, "failed");
+        let error = up.row(line)["error"].as_str().unwrap_or_default().to_string();
+        assert!(!error.is_empty(), "no reason:\n{}", up.report);
+    }
     pushed(&f, "svc-a");
     pushed(&f, "svc-z");
 }
