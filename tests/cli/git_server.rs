@@ -15,7 +15,7 @@ use crate::sandbox::{Sandbox, scrub};
 use crate::support::PAVE;
 
 /// How long one pave run may take before the test gives up on it (it is killed).
-pub const RUN_LIMIT: Duration = Duration::from_secs(240);
+pub const RUN_LIMIT: Duration = Duration::from_mins(4);
 
 /// The CGI host in front of `git http-backend`.
 fn script() -> PathBuf {

@@ -693,9 +693,9 @@ fn fleet_upgrade_http_token_is_sent_and_never_shown_or_stored() {
     let up = f.upgrade(&["svc-a"], &[]);
     up.expect_code(0);
     let server = f.server.as_ref().unwrap();
-    let served: Vec<_> = server.requests().into_iter().filter(|r| r["status"] != 401).collect();
-    assert!(!served.is_empty() && served.iter().all(|r| r["auth"] == true), "{served:?}");
-    assert!(served.iter().all(|r| r["user"] == "x-access-token"), "{served:?}");
+    let answered: Vec<_> = server.requests().into_iter().filter(|r| r["status"] != 401).collect();
+    assert!(!answered.is_empty() && answered.iter().all(|r| r["auth"] == true), "{answered:?}");
+    assert!(answered.iter().all(|r| r["user"] == "x-access-token"), "{answered:?}");
     assert!(!server.receive_pack_requests().is_empty(), "nothing pushed");
     for text in [&up.run.stdout, &up.run.stderr] {
         assert!(!text.contains(TOKEN), "the token was printed:\n{text}");
