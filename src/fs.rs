@@ -317,6 +317,20 @@ pub(crate) fn staging_dir(near: &Path) -> Result<tempfile::TempDir, FsError> {
     ctx("create a staging directory in", parent, tempfile::Builder::new().prefix(".pave-staging-").tempdir_in(parent))
 }
 
+/// An exclusive lock on `PATH.lock` beside `path`, held until dropped, and released by the
+/// system if the process dies: concurrent runs on one cache wait for each other.
+pub fn lock_beside(path: &Path) -> Result<std::fs::File, FsError> {
+    let mut name = path.file_name().map(std::ffi::OsStr::to_os_string).unwrap_or_default();
+    name.push(".lock");
+    let lock = path.with_file_name(name);
+    if let Some(parent) = lock.parent() {
+        create_dir_all(parent)?;
+    }
+    let file = ctx("lock", &lock, std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&lock))?;
+    ctx("lock", &lock, file.lock())?;
+    Ok(file)
+}
+
 /// The canonical form of an existing path.
 pub(crate) fn canonicalize(path: &Path) -> Result<PathBuf, FsError> {
     ctx("resolve", path, std::fs::canonicalize(path))

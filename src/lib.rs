@@ -32,6 +32,7 @@ mod store;
 mod textdiff;
 mod ui;
 mod upgrade;
+mod url;
 
 use clap::Parser;
 

@@ -41,18 +41,6 @@ pub(crate) fn is_git_source(src: &str) -> bool {
     !has_catalog && (dot_git || (kind("HEAD") == Some(EntryKind::File) && kind("objects") == Some(EntryKind::Dir)))
 }
 
-/// The URL with any `user:password@` removed.
-pub(crate) fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
-    let (authority, path) = rest.split_once('/').map_or((rest, ""), |(a, p)| (a, p));
-    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    if path.is_empty() && !rest.contains('/') {
-        format!("{scheme}://{host}")
-    } else {
-        format!("{scheme}://{host}/{path}")
-    }
-}
-
 /// Where clones live: `$XDG_CACHE_HOME/pave/catalogs`, else `~/.cache/pave/catalogs`.
 pub(crate) fn cache_root() -> PathBuf {
     let base = std::env::var_os("XDG_CACHE_HOME")
@@ -65,7 +53,7 @@ pub(crate) fn cache_root() -> PathBuf {
 
 /// A local directory holding the catalog at `src`: the cached clone, or a fresh one.
 pub(crate) fn checkout(src: &str, refresh: bool) -> Result<PathBuf, RemoteError> {
-    let shown = redact(src);
+    let shown = crate::url::redact(src);
     let key = Sha256::digest(shown.as_bytes());
     let name = key.iter().take(10).fold(String::new(), |mut s, b| {
         let _ = write!(s, "{b:02x}");
@@ -80,7 +68,7 @@ pub(crate) fn checkout(src: &str, refresh: bool) -> Result<PathBuf, RemoteError>
     let staging = fs::staging_dir(&dir)?;
     let target = staging.path().join("clone");
     crate::git::clone(src, &target, &shown)
-        .map_err(|e| RemoteError::Fetch { source_url: shown.clone(), message: scrub(&e, src, &shown) })?;
+        .map_err(|e| RemoteError::Fetch { source_url: shown.clone(), message: crate::url::scrub(&e, src) })?;
     if fs::entry_kind(&target.join("catalog.toml"))? != Some(EntryKind::File) {
         return Err(RemoteError::NotACatalog(shown));
     }
@@ -91,33 +79,20 @@ pub(crate) fn checkout(src: &str, refresh: bool) -> Result<PathBuf, RemoteError>
     Ok(dir)
 }
 
-/// Removes the URL (and any credentials) from libgit2's message.
-fn scrub(message: &str, src: &str, shown: &str) -> String {
-    let mut m = message.replace(src, shown);
-    if let Some((_, rest)) = src.split_once("://")
-        && let Some((userinfo, _)) = rest.split_once('@')
-    {
-        m = m.replace(userinfo, "***");
-    }
-    m
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn credentials_are_redacted() {
+        use crate::url::{redact, scrub};
         assert_eq!(
             redact("https://bot:s3cret@git.example.com/platform/paths.git"),
             "https://git.example.com/platform/paths.git"
         );
         assert_eq!(redact("https://git.example.com/p.git"), "https://git.example.com/p.git");
         assert_eq!(redact("/srv/paths.git"), "/srv/paths.git");
-        assert_eq!(
-            scrub("failed for https://bot:s3cret@h/x", "https://bot:s3cret@h/x", "https://h/x"),
-            "failed for https://h/x"
-        );
+        assert_eq!(scrub("failed for https://bot:s3cret@h/x", "https://bot:s3cret@h/x"), "failed for https://h/x");
     }
 
     #[test]

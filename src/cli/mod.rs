@@ -180,7 +180,8 @@ pub(crate) struct FleetSource {
     /// Directories to search for projects (`.pave.toml`), skipping `.git`, `target` and `node_modules`
     #[arg(value_name = "ROOT")]
     pub roots: Vec<PathBuf>,
-    /// Read project directories from a file, one per line
+    /// Read repositories from a file, one per line: project directories, or git URLs (https, ssh,
+    /// file) with an optional branch after a space
     #[arg(long, value_name = "FILE")]
     pub repos_from: Option<PathBuf>,
     /// Take a stable share I of N of the projects (for CI matrices and indexed Jobs)
@@ -226,6 +227,9 @@ pub(crate) struct FleetUpgradeArgs {
     /// Plan every project; write no branch
     #[arg(long)]
     pub dry_run: bool,
+    /// Push each branch written to the repository's remote, with a lease (repositories listed by URL)
+    #[arg(long)]
+    pub push: bool,
     /// A conflicted project: no branch (skip), or a branch with the markers committed (commit)
     #[arg(long, value_enum, default_value_t = OnConflict::Skip, value_name = "WHAT")]
     pub on_conflict: OnConflict,

@@ -7,6 +7,7 @@ mod diff;
 pub(crate) mod error;
 mod exception;
 mod fleet;
+mod fleet_upgrade;
 mod new;
 mod template;
 mod upgrade;
@@ -64,7 +65,7 @@ impl Context {
             None => Ok(Catalog::load(Store::Embedded, "builtin".into())?),
             Some(src) if crate::remote::is_git_source(src) => {
                 let dir = crate::remote::checkout(src, self.global.refresh)?;
-                Ok(Catalog::load(Store::Dir(dir), crate::remote::redact(src))?)
+                Ok(Catalog::load(Store::Dir(dir), crate::url::redact(src))?)
             }
             Some(src) => {
                 let path = Path::new(src);

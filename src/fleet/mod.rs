@@ -1,6 +1,7 @@
 //! The fleet: finding projects under roots or in a list, shards, and grouping them by
 //! repository. Where each stands is [`status`]; upgrading each is [`upgrade`].
 
+mod branch;
 mod html;
 pub(crate) mod status;
 pub(crate) mod upgrade;
@@ -47,16 +48,26 @@ pub(crate) fn discover(roots: &[PathBuf]) -> Vec<Project> {
     out
 }
 
-/// Reads project directories from a file, one per line (`#` comments and blank lines skipped).
-pub(crate) fn from_list(text: &str) -> Vec<Project> {
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(|l| Project {
-            dir: crate::fs::canonicalize(Path::new(l)).unwrap_or_else(|_| PathBuf::from(l)),
-            name: l.trim_end_matches('/').to_string(),
-        })
-        .collect()
+/// A remote repository listed by `--repos-from`: its URL, and the branch to upgrade from.
+pub(crate) type RemoteLine = (String, Option<String>);
+
+/// Reads `--repos-from`: one entry per line (`#` comments and blank lines skipped), a project
+/// directory, or a git URL (https, ssh, file) optionally followed by a branch name.
+pub(crate) fn from_list(text: &str) -> (Vec<Project>, Vec<RemoteLine>) {
+    let (mut locals, mut remotes) = (Vec::new(), Vec::new());
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+        let mut words = line.split_whitespace();
+        let first = words.next().unwrap_or(line);
+        if crate::url::is_remote(first) {
+            remotes.push((first.to_string(), words.next().map(str::to_string)));
+        } else {
+            locals.push(Project {
+                dir: crate::fs::canonicalize(Path::new(line)).unwrap_or_else(|_| PathBuf::from(line)),
+                name: line.trim_end_matches('/').to_string(),
+            });
+        }
+    }
+    (locals, remotes)
 }
 
 /// `--shard I/N`: the I-th of N stable shares of a fleet (1-based).
@@ -88,13 +99,23 @@ impl Shard {
     /// it in and however the fleet is listed (walked roots or `--repos-from`, even before the
     /// repositories are cloned), and the projects of one repository (a monorepo) stay together.
     pub(crate) fn contains(self, project: &Project) -> bool {
-        let repo = repo_key(&project.dir);
-        let key = repo.file_name().map_or_else(|| project.name.clone(), |n| n.to_string_lossy().into_owned());
+        self.contains_key(&shard_key(project))
+    }
+
+    /// Whether the repository named `key` belongs to this shard.
+    pub(crate) fn contains_key(self, key: &str) -> bool {
         let digest = Sha256::digest(key.as_bytes());
         let mut first = [0u8; 8];
         first.copy_from_slice(&digest[..8]);
         u64::from_be_bytes(first) % self.count == self.index - 1
     }
+}
+
+/// The name shards hash for a project: its repository directory's name (what a remote's URL
+/// ends in, without `.git`).
+pub(crate) fn shard_key(project: &Project) -> String {
+    let repo = repo_key(&project.dir);
+    repo.file_name().map_or_else(|| project.name.clone(), |n| n.to_string_lossy().into_owned())
 }
 
 /// The repository a project belongs to: the nearest directory with a `.git` entry. Projects of

@@ -1,18 +1,19 @@
-//! `pave fleet upgrade`: each project's [`Session`], committed onto a branch straight into its
-//! repository's object database, with the fleet's own policies (which template, conflicts,
-//! the branch's name, compare-and-swap on it). One project failing never stops the others.
+//! `pave fleet upgrade`: every repository of the fleet, a local checkout or a remote mirror,
+//! goes through [`branch::upgrade`](super::branch) with the fleet's own policies (which
+//! template, conflicts, the branch's name, compare-and-swap, push with a lease). One repository
+//! failing never stops the others.
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
 use super::Project;
-use crate::answers::NoPrompt;
+use super::branch::{self, Job, Refs, Written, one_line};
 use crate::catalog::Catalog;
-use crate::git::{BranchWrite, ProjectRepo};
-use crate::project::{FILE_NAME, ProjectFile};
-use crate::upgrade::{CommitTree, Request, Session};
+use crate::git::{Auth, Mirror, ProjectRepo, Pushed, TRACKING};
+use crate::upgrade::Request;
 
 /// What `--on-conflict` does with a conflicted project.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -31,7 +32,7 @@ pub(crate) struct FleetOptions {
     pub template: Option<String>,
     /// `--to`.
     pub to: Option<String>,
-    /// `-d`.
+    /// `-d`: answers for questions a new version adds.
     pub overrides: Vec<String>,
     /// Branch name; default `pave/TEMPLATE-VERSION`.
     pub branch: Option<String>,
@@ -41,26 +42,78 @@ pub(crate) struct FleetOptions {
     pub on_conflict: OnConflict,
     /// Defaults that beat the templates' (the user config's `[answers]`).
     pub defaults: indexmap::IndexMap<String, serde_json::Value>,
+    /// Push each branch written to the repository's remote.
+    pub push: bool,
+    /// Credentials for remotes.
+    pub auth: Auth,
+    /// Where remote repositories are mirrored.
+    pub mirrors: PathBuf,
 }
 
-/// How one project ended.
+/// How one project ended (SPEC.md, "Fleets on remotes").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub(crate) enum Outcome {
-    /// A branch holds the upgrade.
+    /// A new branch holds the upgrade.
     Upgraded,
+    /// pave's branch was rebuilt on the moved default branch.
+    Regenerated,
+    /// pave's branch already holds exactly this upgrade: nothing written.
+    Unchanged,
+    /// Already on the target version.
+    UpToDate,
+    /// Someone else's commit is on the branch: left alone.
+    Edited,
+    /// The branch was merged into the default branch.
+    Merged,
+    /// A branch of a newer release exists: nothing written.
+    Superseded,
+    /// The branch moved under pave's feet (the lease failed): nothing overwritten.
+    Raced,
+    /// Conflicts: no branch, or (with `--on-conflict commit`) a branch with the markers.
+    Conflict,
     /// `--dry-run`: it would be upgraded.
     WouldUpgrade,
-    /// Already on the target.
-    Current,
-    /// Conflicts: no branch (`--on-conflict skip`).
-    Conflict,
-    /// Conflicts committed with markers (`--on-conflict commit`).
-    ConflictCommitted,
-    /// Not this run's business (another template, or the branch exists with other commits).
+    /// Not this run's business (another template).
     Skipped,
     /// Could not be upgraded.
     Failed,
+}
+
+impl Outcome {
+    /// The word in summaries and reports.
+    pub(crate) fn word(self) -> &'static str {
+        match self {
+            Self::Upgraded => "upgraded",
+            Self::Regenerated => "regenerated",
+            Self::Unchanged => "unchanged",
+            Self::UpToDate => "up-to-date",
+            Self::Edited => "edited",
+            Self::Merged => "merged",
+            Self::Superseded => "superseded",
+            Self::Raced => "raced",
+            Self::Conflict => "conflict",
+            Self::WouldUpgrade => "would-upgrade",
+            Self::Skipped => "skipped",
+            Self::Failed => "failed",
+        }
+    }
+
+    /// Every outcome, in the order summaries list them.
+    pub(crate) const ALL: [Self; 12] = [
+        Self::Upgraded,
+        Self::Regenerated,
+        Self::WouldUpgrade,
+        Self::Unchanged,
+        Self::UpToDate,
+        Self::Merged,
+        Self::Edited,
+        Self::Superseded,
+        Self::Conflict,
+        Self::Raced,
+        Self::Skipped,
+        Self::Failed,
+    ];
 }
 
 /// One project's line in the report.
@@ -68,9 +121,12 @@ pub(crate) enum Outcome {
 pub(crate) struct RepoOutcome {
     /// The project.
     pub path: String,
-    /// Its directory, for `--only-failed`.
+    /// Its directory (local checkouts), for `--only-failed`.
     #[serde(default)]
     pub dir: String,
+    /// The repository's URL, without credentials (remote repositories).
+    #[serde(default)]
+    pub repo: Option<String>,
     /// The template.
     pub template: String,
     /// Recorded version.
@@ -79,7 +135,7 @@ pub(crate) struct RepoOutcome {
     pub to: String,
     /// How it ended.
     pub outcome: Outcome,
-    /// The branch written.
+    /// The branch written or found.
     pub branch: Option<String>,
     /// The commit on it.
     pub commit: Option<String>,
@@ -87,15 +143,19 @@ pub(crate) struct RepoOutcome {
     pub files_changed: usize,
     /// Conflicted paths.
     pub conflicts: Vec<String>,
+    /// Older pave branches of the template that this one replaces.
+    #[serde(default)]
+    pub superseded: Vec<String>,
     /// Why it failed or was skipped.
     pub error: Option<String>,
 }
 
 impl RepoOutcome {
-    fn new(project: &Project) -> Self {
+    fn new(path: String, dir: String, repo: Option<String>) -> Self {
         Self {
-            path: project.name.clone(),
-            dir: project.dir.display().to_string(),
+            path,
+            dir,
+            repo,
             template: String::new(),
             from: String::new(),
             to: String::new(),
@@ -104,165 +164,268 @@ impl RepoOutcome {
             commit: None,
             files_changed: 0,
             conflicts: Vec::new(),
+            superseded: Vec::new(),
             error: None,
         }
     }
 }
 
-/// Upgrades the projects of one repository in order; each commit goes on top of the branch
-/// the previous one wrote.
-pub(crate) fn upgrade_group<E: std::fmt::Display>(
-    group: &[Project],
-    opts: &FleetOptions,
-    catalog_for: &(dyn Fn(Option<&str>) -> Result<Catalog, E> + Sync),
-    on_done: &(dyn Fn(&RepoOutcome) + Sync),
-) -> Vec<RepoOutcome> {
-    let mut written: BTreeMap<String, String> = BTreeMap::new();
-    let mut out = Vec::with_capacity(group.len());
-    for project in group {
-        let o = upgrade_one(project, opts, catalog_for, &mut written);
-        on_done(&o);
-        out.push(o);
-    }
-    out
+/// A repository of the fleet.
+#[derive(Debug, Clone)]
+pub(crate) enum Repo {
+    /// A local checkout and the projects found in it.
+    Local(Vec<Project>),
+    /// A remote repository, upgraded in its mirror.
+    Remote {
+        /// Its URL as given (it may hold credentials: never shown).
+        url: String,
+        /// The branch to upgrade from (default: the remote's default branch).
+        branch: Option<String>,
+    },
 }
 
-/// Upgrades one project onto a branch. Never panics outward, never touches the working tree.
-/// `written` maps branch names to the commits this run already put on them in this repository.
-fn upgrade_one<E: std::fmt::Display>(
-    project: &Project,
-    opts: &FleetOptions,
-    catalog_for: &(dyn Fn(Option<&str>) -> Result<Catalog, E> + Sync),
-    written: &mut BTreeMap<String, String>,
-) -> RepoOutcome {
-    let mut out = RepoOutcome::new(project);
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        upgrade_inner(project, opts, catalog_for, written, &mut out)
-    }));
-    match result {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => {
-            out.outcome = Outcome::Failed;
-            out.error = Some(e);
+impl Repo {
+    /// The key shards hash: the repository's name.
+    pub(crate) fn shard_key(&self) -> String {
+        match self {
+            Self::Local(projects) => projects.first().map(super::shard_key).unwrap_or_default(),
+            Self::Remote { url, .. } => crate::url::repo_name(url),
         }
-        Err(panic) => {
-            out.outcome = Outcome::Failed;
+    }
+}
+
+/// The run's shared state: options, catalogs, and digests of template versions (each computed
+/// once per run).
+pub(crate) struct Fleet<'a> {
+    /// The options.
+    pub opts: &'a FleetOptions,
+    /// Loads (and caches) the catalog a project records.
+    pub catalog_for: &'a (dyn Fn(Option<&str>) -> Result<Catalog, String> + Sync),
+    digests: Mutex<HashMap<String, String>>,
+}
+
+impl<'a> Fleet<'a> {
+    /// The run's state.
+    pub(crate) fn new(
+        opts: &'a FleetOptions,
+        catalog_for: &'a (dyn Fn(Option<&str>) -> Result<Catalog, String> + Sync),
+    ) -> Self {
+        Self { opts, catalog_for, digests: Mutex::new(HashMap::new()) }
+    }
+
+    /// The request every project's session gets.
+    pub(super) fn request(&self) -> Request {
+        Request {
+            to: self.opts.to.clone(),
+            fill: self.opts.overrides.clone(),
+            defaults: self.opts.defaults.clone(),
+            ..Request::default()
+        }
+    }
+
+    /// A digest of a template version's content, computed once per run.
+    pub(super) fn version_digest(
+        &self,
+        catalog: &Catalog,
+        name: &str,
+        version: &semver::Version,
+    ) -> Result<String, String> {
+        let key = format!("{}\0{name}\0{version}", catalog.source);
+        if let Some(d) = self.digests.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&key) {
+            return Ok(d.clone());
+        }
+        let dir = format!("templates/{name}/{version}");
+        let manifest =
+            catalog.store.read(&format!("{dir}/template.toml")).map_err(|e| one_line(&e))?.unwrap_or_default();
+        let files = catalog.store.walk(&format!("{dir}/files")).map_err(|e| one_line(&e))?;
+        let d = crate::lint::digest(&manifest, &files);
+        self.digests.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(key, d.clone());
+        Ok(d)
+    }
+
+    /// Upgrades one repository: every project's row, in order. Never panics outward.
+    pub(crate) fn upgrade_repo(&self, repo: &Repo) -> Vec<RepoOutcome> {
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match repo {
+            Repo::Local(projects) => self.local(projects),
+            Repo::Remote { url, branch } => self.remote(url, branch.as_deref()),
+        }));
+        run.unwrap_or_else(|panic| {
             let what = panic
                 .downcast_ref::<&str>()
                 .map(ToString::to_string)
-                .or_else(|| panic.downcast_ref::<String>().cloned());
-            out.error = Some(format!("internal error (please report it): {}", what.unwrap_or_default()));
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            let (path, dir, url) = match repo {
+                Repo::Local(p) => (p.first().map(|p| p.name.clone()).unwrap_or_default(), String::new(), None),
+                Repo::Remote { url, .. } => (crate::url::repo_name(url), String::new(), Some(crate::url::redact(url))),
+            };
+            let mut row = RepoOutcome::new(path, dir, url);
+            row.error = Some(format!("internal error (please report it): {what}"));
+            vec![row]
+        })
+    }
+
+    /// A local checkout: each project checked (dirty, detached...), then upgraded from HEAD.
+    fn local(&self, projects: &[Project]) -> Vec<RepoOutcome> {
+        let mut rows: Vec<RepoOutcome> =
+            projects.iter().map(|p| RepoOutcome::new(p.name.clone(), p.dir.display().to_string(), None)).collect();
+        let mut jobs = Vec::new();
+        let mut opened: Option<ProjectRepo> = None;
+        for (i, p) in projects.iter().enumerate() {
+            match open_local(&p.dir) {
+                Ok(repo) => {
+                    jobs.push(Job { row: i, prefix: repo.project_prefix().to_string() });
+                    if opened.is_none() {
+                        opened = Some(repo);
+                    }
+                }
+                Err(e) => rows[i].error = Some(e),
+            }
+        }
+        let Some(repo) = opened else { return rows };
+        let (base, base_name) = match repo.head_commit() {
+            Ok(b) => (b, repo.head_branch().unwrap_or_default()),
+            Err(e) => {
+                for j in &jobs {
+                    rows[j.row].error = Some(one_line(&e));
+                }
+                return rows;
+            }
+        };
+        let commits = repo.commits();
+        let refs = Refs {
+            commits: &commits,
+            base: &base,
+            base_name: &base_name,
+            existing: "refs/heads/",
+            write: "refs/heads/",
+        };
+        branch::upgrade(&refs, jobs, self, &mut rows);
+        rows
+    }
+
+    /// A remote repository: its mirror locked, fetched, upgraded, and each branch pushed.
+    fn remote(&self, url: &str, wanted: Option<&str>) -> Vec<RepoOutcome> {
+        let name = crate::url::repo_name(url);
+        let shown = crate::url::redact(url);
+        let failed = |e: String| {
+            let mut row = RepoOutcome::new(name.clone(), String::new(), Some(shown.clone()));
+            row.error = Some(e);
+            vec![row]
+        };
+        let path = self.opts.mirrors.join(crate::url::mirror_rel_path(url));
+        // One run at a time per mirror; the lock goes with the process, even when it is killed.
+        let _lock = match crate::fs::lock_beside(&path) {
+            Ok(l) => l,
+            Err(e) => return failed(one_line(&e)),
+        };
+        let mirror = match Mirror::open(&path, url, self.opts.auth.clone()) {
+            Ok(m) => m,
+            Err(e) => return failed(e.0),
+        };
+        let fetched = match mirror.fetch(wanted) {
+            Ok(f) => f,
+            Err(e) => return failed(e.0),
+        };
+        let commits = mirror.commits();
+        let dirs = match commits.dirs_with_file(&fetched.base, crate::project::FILE_NAME) {
+            Ok(d) => d,
+            Err(e) => return failed(one_line(&e)),
+        };
+        if dirs.is_empty() {
+            let mut rows =
+                failed(format!("no {} on {}: not a pave project", crate::project::FILE_NAME, fetched.branch));
+            rows[0].outcome = Outcome::Skipped;
+            return rows;
+        }
+        let mut rows: Vec<RepoOutcome> = dirs
+            .iter()
+            .map(|d| {
+                let path = if d.is_empty() { name.clone() } else { format!("{name}/{}", d.trim_end_matches('/')) };
+                RepoOutcome::new(path, String::new(), Some(shown.clone()))
+            })
+            .collect();
+        let jobs = dirs.into_iter().enumerate().map(|(row, prefix)| Job { row, prefix }).collect();
+        let refs = Refs {
+            commits: &commits,
+            base: &fetched.base,
+            base_name: &fetched.branch,
+            existing: TRACKING,
+            write: "refs/heads/",
+        };
+        let written = branch::upgrade(&refs, jobs, self, &mut rows);
+        if self.opts.push {
+            for w in written {
+                push(&mirror, &w, &mut rows);
+            }
+        }
+        rows
+    }
+}
+
+/// Pushes one branch with its lease and records how it went.
+fn push(mirror: &Mirror, w: &Written, rows: &mut [RepoOutcome]) {
+    // A new branch or a fast-forward needs no force; anything else is a regenerated branch of
+    // pave's own, forced only under the lease.
+    let force = w.expected.is_some();
+    let result = mirror.push(&w.branch, &w.tip, w.expected.as_deref(), force);
+    for r in &w.rows {
+        let row = &mut rows[*r];
+        match &result {
+            Ok(Pushed::Done) => {}
+            Ok(Pushed::Raced) => {
+                row.outcome = Outcome::Raced;
+                row.error = Some(format!(
+                    "{} moved on the remote since it was fetched: nothing overwritten; run again",
+                    w.branch
+                ));
+            }
+            Ok(Pushed::Rejected(why)) => {
+                row.outcome = Outcome::Failed;
+                row.error = Some(format!("push of {} rejected: {why}", w.branch));
+            }
+            Err(e) => {
+                row.outcome = Outcome::Failed;
+                row.error = Some(format!("push of {} failed: {}", w.branch, e.0));
+            }
         }
     }
-    out
 }
 
-/// An error as one line for reports.
-fn one_line(e: &impl std::fmt::Display) -> String {
-    e.to_string().lines().next().unwrap_or_default().to_string()
-}
-
-fn upgrade_inner<E: std::fmt::Display>(
-    project: &Project,
-    opts: &FleetOptions,
-    catalog_for: &(dyn Fn(Option<&str>) -> Result<Catalog, E> + Sync),
-    written: &mut BTreeMap<String, String>,
-    out: &mut RepoOutcome,
-) -> Result<(), String> {
-    let repo = match ProjectRepo::open(&project.dir).map_err(|e| one_line(&e))? {
+/// Opens a local project's repository and refuses what the fleet cannot upgrade.
+fn open_local(dir: &Path) -> Result<ProjectRepo, String> {
+    let repo = match ProjectRepo::open(dir).map_err(|e| one_line(&e))? {
         Ok(r) => r,
-        Err(refusal) => return Err(refusal.explain(&project.dir).0),
+        Err(refusal) => return Err(refusal.explain(dir).0),
     };
     if let Some(reason) = repo.fleet_precheck().map_err(|e| one_line(&e))? {
         return Err(reason);
     }
     if let Some(refusal) = repo.precheck(false).map_err(|e| one_line(&e))? {
-        return Err(refusal.explain(&project.dir).0);
+        return Err(refusal.explain(dir).0);
     }
-    let text = match repo.head_file(FILE_NAME).map_err(|e| one_line(&e))? {
-        Some(f) => String::from_utf8_lossy(f.bytes()).into_owned(),
-        None => return Err(format!("{FILE_NAME} is not committed on {}", repo.head_branch().unwrap_or_default())),
-    };
-    let file = ProjectFile::parse(&format!("{}/{FILE_NAME}", project.name), &text).map_err(|e| one_line(&e))?;
-    out.template.clone_from(&file.template.name);
-    out.from = file.template.version.to_string();
-    if opts.template.as_ref().is_some_and(|t| t != &file.template.name) {
-        out.outcome = Outcome::Skipped;
-        out.error = Some("another template".into());
-        return Ok(());
-    }
-    let catalog = catalog_for(file.template.catalog.as_deref()).map_err(|e| one_line(&e))?;
-    let req = Request {
-        to: opts.to.clone(),
-        fill: opts.overrides.clone(),
-        defaults: opts.defaults.clone(),
-        ..Request::default()
-    };
-    let session =
-        Session::open(file, &catalog, &CommitTree { repo: &repo }, &req, &mut NoPrompt).map_err(|e| with_hint(&e))?;
-    out.to = session.versions().1.to_string();
-    if session.current().is_some() || session.is_noop() {
-        out.outcome = Outcome::Current;
-        return Ok(());
-    }
-    out.files_changed = session.plan().changes().count();
-    out.conflicts = session.conflicts().iter().map(|f| f.path.clone()).collect();
-    if !out.conflicts.is_empty() && opts.on_conflict == OnConflict::Skip {
-        out.outcome = Outcome::Conflict;
-        return Ok(());
-    }
-    let branch = opts.branch.clone().unwrap_or_else(|| format!("pave/{}-{}", session.template(), out.to));
-    out.branch = Some(branch.clone());
-    if opts.dry_run {
-        out.outcome = Outcome::WouldUpgrade;
-        return Ok(());
-    }
-    let place = repo.project_prefix();
-    let message = session.commit_message(Some(place.trim_end_matches('/')));
-    let changes = crate::upgrade::tree_changes(&session.effects());
-    let previous = written.get(&branch).cloned();
-    let (commit, write) =
-        repo.commit_to_branch(&changes, &message, &branch, previous.as_deref()).map_err(|e| one_line(&e))?;
-    match write {
-        BranchWrite::Created(_) | BranchWrite::Updated(_) => {
-            written.insert(branch.clone(), commit.clone());
-            out.commit = Some(commit);
-            out.outcome = if out.conflicts.is_empty() { Outcome::Upgraded } else { Outcome::ConflictCommitted };
-        }
-        BranchWrite::Exists => {
-            out.outcome = Outcome::Skipped;
-            out.error = Some(format!("branch {branch} already exists with commits that are not pave's: left alone"));
-        }
-    }
-    Ok(())
+    Ok(repo)
 }
 
-/// An upgrade error as one line, with its hint.
-fn with_hint(e: &crate::upgrade::UpgradeError) -> String {
-    let hint = match e {
-        crate::upgrade::UpgradeError::Refused { hint, .. } => Some(hint.clone()),
-        crate::upgrade::UpgradeError::Catalog(c) => c.hint(),
-        crate::upgrade::UpgradeError::Answer(a) => a.hint(),
-        _ => None,
-    };
-    match hint {
-        Some(h) => format!("{} ({h})", one_line(e)),
-        None => one_line(e),
-    }
-}
-
-/// The projects a previous report says failed.
-pub(crate) fn failed_in_report(text: &str) -> Result<Vec<Project>, String> {
+/// The repositories a previous report says failed or raced.
+pub(crate) fn failed_in_report(text: &str) -> Result<Vec<Repo>, String> {
     #[derive(Deserialize)]
     struct Report {
         projects: Vec<RepoOutcome>,
     }
     let report: Report =
         serde_json::from_str(text).map_err(|e| format!("--only-failed: not a JSON fleet report: {e}"))?;
-    Ok(report
-        .projects
-        .into_iter()
-        .filter(|p| p.outcome == Outcome::Failed)
-        .map(|p| Project { dir: PathBuf::from(if p.dir.is_empty() { &p.path } else { &p.dir }), name: p.path })
-        .collect())
+    let mut remotes: Vec<String> = Vec::new();
+    let mut locals: Vec<Project> = Vec::new();
+    for p in report.projects.into_iter().filter(|p| matches!(p.outcome, Outcome::Failed | Outcome::Raced)) {
+        match p.repo {
+            Some(url) if !remotes.contains(&url) => remotes.push(url),
+            Some(_) => {}
+            None => locals
+                .push(Project { dir: PathBuf::from(if p.dir.is_empty() { &p.path } else { &p.dir }), name: p.path }),
+        }
+    }
+    let mut repos: Vec<Repo> = super::group_by_repo(locals).into_iter().map(Repo::Local).collect();
+    repos.extend(remotes.into_iter().map(|url| Repo::Remote { url, branch: None }));
+    Ok(repos)
 }

@@ -1,170 +1,233 @@
 //! Commits built straight into the object database, onto a branch, without a work tree: the
-//! fleet's way of upgrading a repository that someone may be working in.
+//! fleet's way of upgrading a repository someone may be working in, or a bare mirror. Also what
+//! an existing pave branch holds, so a re-run can tell "nothing to do" from "regenerate".
 
 use std::path::Path;
 
-use super::{GitError, ProjectRepo, signatures};
+use super::{GitError, signatures};
+use crate::render::RenderedFile;
 
 /// One path's new state in a commit built from a plan: `None` deletes it.
-pub(crate) type TreeChange = (String, Option<crate::render::RenderedFile>);
-
-/// What happened to a fleet branch.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum BranchWrite {
-    /// A new branch was created at the commit.
-    Created(String),
-    /// pave's own earlier branch was moved to the new commit.
-    Updated(String),
-    /// The branch exists with someone else's commits: left alone.
-    Exists,
-}
+pub(crate) type TreeChange = (String, Option<RenderedFile>);
 
 /// The trailer that marks pave's own fleet commits, so a re-run may move its own branch.
 pub(crate) const PAVE_TRAILER: &str = "Generated-by: pave fleet";
 
-impl ProjectRepo {
-    /// Refuses a repository the fleet cannot branch from: bare, empty, detached.
-    pub(crate) fn fleet_precheck(&self) -> Result<Option<String>, GitError> {
-        match self.repo.head() {
-            Err(e) if e.code() == git2::ErrorCode::UnbornBranch => {
-                return Ok(Some("the repository has no commits".into()));
-            }
-            Err(e) => return Err(self.err("read HEAD", e)),
-            Ok(_) => {}
-        }
-        if self.repo.head_detached().unwrap_or(false) {
-            return Ok(Some("HEAD is detached: check out the branch to upgrade from".into()));
-        }
-        Ok(None)
+/// The trailer that records what a pave commit was made from.
+const INPUTS_TRAILER: &str = "Pave-Inputs: ";
+
+/// How far a search through a branch's history goes before giving up.
+const MAX_WALK: usize = 1000;
+
+/// A commit of pave's, as a branch holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PaveCommit {
+    /// Its id.
+    pub id: String,
+    /// Its tree's id.
+    pub tree: String,
+    /// Its `Pave-Inputs` trailer, if any.
+    pub inputs: Option<String>,
+}
+
+/// What an existing branch holds, relative to the commit an upgrade starts from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum BranchState {
+    /// The branch's tip is in the base's history: it was merged.
+    Merged,
+    /// Only pave's commits, directly on the base (oldest first).
+    OnBase(Vec<PaveCommit>),
+    /// Only pave's commits, on an older commit of the base's history: the base moved.
+    Stale,
+    /// Someone else's commit is on the branch.
+    Edited,
+}
+
+/// A read and write view of the commits of any repository (a work tree's or a bare mirror's).
+pub(crate) struct Commits<'a> {
+    pub(super) repo: &'a git2::Repository,
+    pub(super) path: &'a Path,
+}
+
+fn oid(id: &str) -> Result<git2::Oid, git2::Error> {
+    git2::Oid::from_str(id)
+}
+
+impl Commits<'_> {
+    fn err(&self, op: &'static str, cause: git2::Error) -> GitError {
+        GitError { op, path: self.path.to_path_buf(), cause }
     }
 
-    /// The name of the checked-out branch.
-    pub(crate) fn head_branch(&self) -> Option<String> {
-        self.repo.head().ok().and_then(|h| h.shorthand().ok().map(str::to_string))
+    /// The commit a reference points to (`refs/heads/x`, `refs/remotes/origin/x`).
+    pub(crate) fn resolve(&self, refname: &str) -> Result<Option<String>, GitError> {
+        match self.repo.find_reference(refname) {
+            Ok(r) => Ok(r.peel_to_commit().ok().map(|c| c.id().to_string())),
+            Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
+            Err(e) => Err(self.err("read a reference", e)),
+        }
     }
 
-    /// Reads a project file from HEAD's tree (`None` when absent).
-    pub(crate) fn head_file(&self, rel: &str) -> Result<Option<crate::render::RenderedFile>, GitError> {
-        let head = self.repo.head().and_then(|h| h.peel_to_tree()).map_err(|e| self.err("read HEAD", e))?;
-        let full = format!("{}{rel}", self.prefix);
-        let Ok(entry) = head.get_path(Path::new(&full)) else { return Ok(None) };
-        let Ok(blob) = entry.to_object(&self.repo).and_then(|o| o.peel_to_blob()) else { return Ok(None) };
+    /// The branch names under `prefix` (`pave/`), without `refs/heads/` or the remote's prefix.
+    pub(crate) fn branches_under(&self, ref_prefix: &str) -> Vec<String> {
+        let Ok(refs) = self.repo.references_glob(&format!("{ref_prefix}*")) else { return Vec::new() };
+        refs.flatten()
+            .filter_map(|r| r.name().ok().and_then(|n| n.strip_prefix(ref_prefix)).map(str::to_string))
+            .collect()
+    }
+
+    fn tree(&self, commit: &str) -> Result<git2::Tree<'_>, GitError> {
+        oid(commit)
+            .and_then(|id| self.repo.find_commit(id))
+            .and_then(|c| c.tree())
+            .map_err(|e| self.err("read a commit's tree", e))
+    }
+
+    /// A file of a commit's tree (`None` when absent or not a file).
+    pub(crate) fn read_file(&self, commit: &str, path: &str) -> Result<Option<RenderedFile>, GitError> {
+        let tree = self.tree(commit)?;
+        let Ok(entry) = tree.get_path(Path::new(path)) else { return Ok(None) };
+        if entry.kind() != Some(git2::ObjectType::Blob) {
+            return Ok(None);
+        }
+        let blob = entry.to_object(self.repo).and_then(|o| o.peel_to_blob()).map_err(|e| self.err("read a file", e))?;
         let bytes = blob.content().to_vec();
         Ok(Some(match entry.filemode() {
-            0o120_000 => crate::render::RenderedFile::Symlink { target: String::from_utf8_lossy(&bytes).into_owned() },
-            mode => crate::render::RenderedFile::File { bytes, executable: mode == 0o100_755 },
+            0o120_000 => RenderedFile::Symlink { target: String::from_utf8_lossy(&bytes).into_owned() },
+            mode => RenderedFile::File { bytes, executable: mode == 0o100_755 },
         }))
     }
 
-    /// Whether every commit from `tip` down to (not including) `base` is pave's own.
-    fn only_pave_commits(&self, tip: git2::Oid, base: git2::Oid) -> bool {
-        let mut cur = tip;
-        for _ in 0..1000 {
-            if cur == base {
-                return true;
-            }
-            let Ok(c) = self.repo.find_commit(cur) else { return false };
-            if !c.message().is_ok_and(|m| m.contains(PAVE_TRAILER)) {
-                return false;
-            }
-            let Ok(parent) = c.parent_id(0) else { return false };
-            cur = parent;
+    /// The id of the tree at `dir` in a commit (`""`: the root), as a fingerprint of its content.
+    pub(crate) fn subtree_id(&self, commit: &str, dir: &str) -> Result<Option<String>, GitError> {
+        let tree = self.tree(commit)?;
+        let dir = dir.trim_end_matches('/');
+        if dir.is_empty() {
+            return Ok(Some(tree.id().to_string()));
         }
-        false
+        Ok(tree.get_path(Path::new(dir)).ok().map(|e| e.id().to_string()))
     }
 
-    /// Commits `changes` onto branch `name`, straight into the object database: the index, the
-    /// working tree and the checked-out branch are not touched. The parent is HEAD, or
-    /// `previous` (this run's earlier commit on the branch, for several projects in one
-    /// repository). An existing branch is moved (compare-and-swap) only when it holds nothing
-    /// but pave's own commits on top of HEAD.
-    pub(crate) fn commit_to_branch(
+    /// The directories (`""` or ending in `/`) holding a file named `name` in a commit's tree.
+    pub(crate) fn dirs_with_file(&self, commit: &str, name: &str) -> Result<Vec<String>, GitError> {
+        let tree = self.tree(commit)?;
+        let mut out = Vec::new();
+        tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
+            if entry.kind() == Some(git2::ObjectType::Blob) && entry.name().ok() == Some(name) {
+                out.push(dir.to_string());
+            }
+            git2::TreeWalkResult::Ok
+        })
+        .map_err(|e| self.err("walk a commit's tree", e))?;
+        out.sort();
+        Ok(out)
+    }
+
+    fn is_ancestor(&self, ancestor: git2::Oid, of: git2::Oid) -> bool {
+        ancestor == of || self.repo.graph_descendant_of(of, ancestor).unwrap_or(false)
+    }
+
+    /// What the branch at `tip` holds relative to `base`.
+    pub(crate) fn branch_state(&self, tip: &str, base: &str) -> Result<BranchState, GitError> {
+        let (tip, base) = (oid(tip), oid(base));
+        let (Ok(tip), Ok(base)) = (tip, base) else { return Ok(BranchState::Edited) };
+        if self.is_ancestor(tip, base) {
+            return Ok(BranchState::Merged);
+        }
+        let mut chain = Vec::new();
+        let mut cur = tip;
+        for _ in 0..MAX_WALK {
+            if cur == base {
+                chain.reverse();
+                return Ok(BranchState::OnBase(chain));
+            }
+            let commit = self.repo.find_commit(cur).map_err(|e| self.err("read the branch", e))?;
+            let message = commit.message().unwrap_or_default();
+            if !message.lines().any(|l| l.trim() == PAVE_TRAILER) {
+                return Ok(if self.is_ancestor(cur, base) { BranchState::Stale } else { BranchState::Edited });
+            }
+            let inputs =
+                message.lines().find_map(|l| l.trim().strip_prefix(INPUTS_TRAILER)).map(|s| s.trim().to_string());
+            chain.push(PaveCommit { id: cur.to_string(), tree: commit.tree_id().to_string(), inputs });
+            match commit.parent_id(0) {
+                Ok(p) => cur = p,
+                Err(_) => return Ok(BranchState::Edited),
+            }
+        }
+        Ok(BranchState::Edited)
+    }
+
+    /// Makes a commit on `parent` whose tree is the parent's with `changes` applied under
+    /// `prefix`, marked as pave's with its inputs. Returns the commit's and the tree's ids.
+    pub(crate) fn commit_changes(
         &self,
+        parent: &str,
+        prefix: &str,
         changes: &[TreeChange],
         message: &str,
-        name: &str,
-        previous: Option<&str>,
-    ) -> Result<(String, BranchWrite), GitError> {
-        let head = self.repo.head().and_then(|h| h.peel_to_commit()).map_err(|e| self.err("read HEAD", e))?;
-        let previous = match previous {
-            Some(id) => Some(
-                git2::Oid::from_str(id)
-                    .and_then(|oid| self.repo.find_commit(oid))
-                    .map_err(|e| self.err("read the branch", e))?,
-            ),
-            None => None,
-        };
-        let parent = previous.clone().unwrap_or_else(|| head.clone());
+        inputs: &str,
+    ) -> Result<PaveCommit, GitError> {
+        let parent =
+            oid(parent).and_then(|id| self.repo.find_commit(id)).map_err(|e| self.err("read the parent", e))?;
         let mut index = git2::Index::new().map_err(|e| self.err("build the tree", e))?;
         index
-            .read_tree(&parent.tree().map_err(|e| self.err("read HEAD's tree", e))?)
+            .read_tree(&parent.tree().map_err(|e| self.err("read the parent's tree", e))?)
             .map_err(|e| self.err("build the tree", e))?;
         for (rel, file) in changes {
-            let full = format!("{}{rel}", self.prefix);
+            let full = format!("{prefix}{rel}");
             match file {
                 None => {
                     let _ = index.remove_path(Path::new(&full));
                 }
                 Some(f) => {
                     let (bytes, mode) = match f {
-                        crate::render::RenderedFile::File { bytes, executable } => {
+                        RenderedFile::File { bytes, executable } => {
                             (bytes.as_slice(), if *executable { 0o100_755 } else { 0o100_644 })
                         }
-                        crate::render::RenderedFile::Symlink { target } => (target.as_bytes(), 0o120_000),
+                        RenderedFile::Symlink { target } => (target.as_bytes(), 0o120_000),
                     };
                     // An in-memory index cannot hash buffers itself: write the blob, then add it.
                     let id = self.repo.blob(bytes).map_err(|e| self.err("write a blob", e))?;
-                    let entry = git2::IndexEntry {
-                        ctime: git2::IndexTime::new(0, 0),
-                        mtime: git2::IndexTime::new(0, 0),
-                        dev: 0,
-                        ino: 0,
-                        mode,
-                        uid: 0,
-                        gid: 0,
-                        file_size: u32::try_from(bytes.len()).unwrap_or(u32::MAX),
-                        id,
-                        flags: u16::try_from(full.len().min(0xfff)).unwrap_or(0xfff),
-                        flags_extended: 0,
-                        path: full.into_bytes(),
-                    };
-                    index.add(&entry).map_err(|e| self.err("build the tree", e))?;
+                    index
+                        .add(&super::index_entry(&full, id, mode, bytes.len(), 0))
+                        .map_err(|e| self.err("build the tree", e))?;
                 }
             }
         }
-        let tree_id = index.write_tree_to(&self.repo).map_err(|e| self.err("write the tree", e))?;
+        let tree_id = index.write_tree_to(self.repo).map_err(|e| self.err("write the tree", e))?;
         let tree = self.repo.find_tree(tree_id).map_err(|e| self.err("write the tree", e))?;
         let (author, committer) =
-            signatures(&self.repo).map_err(|e| self.err("make the commit (author identity)", e))?;
-        let message = format!("{message}\n\n{PAVE_TRAILER}\n");
+            signatures(self.repo).map_err(|e| self.err("make the commit (author identity)", e))?;
+        let message = format!("{}\n\n{PAVE_TRAILER}\n{INPUTS_TRAILER}{inputs}\n", message.trim_end());
         let id = self
             .repo
             .commit(None, &author, &committer, &message, &tree, &[&parent])
             .map_err(|e| self.err("commit", e))?;
-        let refname = format!("refs/heads/{name}");
-        let write = match self.repo.find_reference(&refname) {
-            Err(_) => {
-                self.repo
-                    .reference(&refname, id, false, "pave fleet upgrade")
-                    .map_err(|e| self.err("create the branch", e))?;
-                BranchWrite::Created(id.to_string())
-            }
-            Ok(existing) => {
-                let Some(old) = existing.target() else { return Ok((id.to_string(), BranchWrite::Exists)) };
-                let ours = match &previous {
-                    Some(p) => old == p.id(),
-                    None => self.only_pave_commits(old, head.id()),
-                };
-                if !ours {
-                    return Ok((id.to_string(), BranchWrite::Exists));
-                }
-                // Compare-and-swap: fails if someone moved the branch since we looked.
-                self.repo
-                    .reference_matching(&refname, id, true, old, "pave fleet upgrade")
-                    .map_err(|e| self.err("move the branch", e))?;
-                BranchWrite::Updated(id.to_string())
+        Ok(PaveCommit { id: id.to_string(), tree: tree_id.to_string(), inputs: Some(inputs.to_string()) })
+    }
+
+    /// Points `refname` at `new`, only if it still points at `expected` (`None`: absent).
+    /// Returns false when someone moved it in between (nothing is changed then).
+    pub(crate) fn set_ref(&self, refname: &str, new: &str, expected: Option<&str>) -> Result<bool, GitError> {
+        let new = oid(new).map_err(|e| self.err("move the branch", e))?;
+        let result = match expected {
+            None => self.repo.reference(refname, new, false, "pave fleet upgrade"),
+            Some(old) => {
+                let old = oid(old).map_err(|e| self.err("move the branch", e))?;
+                self.repo.reference_matching(refname, new, true, old, "pave fleet upgrade")
             }
         };
-        Ok((id.to_string(), write))
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if matches!(e.code(), git2::ErrorCode::Exists | git2::ErrorCode::Modified) => Ok(false),
+            Err(e) => Err(self.err("move the branch", e)),
+        }
+    }
+
+    /// Removes a reference (a remote branch that is gone).
+    pub(crate) fn delete_ref(&self, refname: &str) -> Result<(), GitError> {
+        match self.repo.find_reference(refname) {
+            Ok(mut r) => r.delete().map_err(|e| self.err("remove a reference", e)),
+            Err(_) => Ok(()),
+        }
     }
 }

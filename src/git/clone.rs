@@ -10,28 +10,7 @@ pub(crate) fn clone(src: &str, target: &Path, stored_url: &str) -> Result<(), St
 }
 
 fn clone_inner(src: &str, target: &Path, stored_url: &str) -> Result<(), git2::Error> {
-    let mut attempts = 0;
-    let mut callbacks = git2::RemoteCallbacks::new();
-    callbacks.credentials(move |url, username, allowed| {
-        attempts += 1;
-        if attempts > 3 {
-            return Err(git2::Error::from_str("authentication failed"));
-        }
-        if allowed.contains(git2::CredentialType::USER_PASS_PLAINTEXT)
-            && let Some((_, rest)) = url.split_once("://")
-            && let Some((userinfo, _)) = rest.split_once('@')
-            && let Some((user, pass)) = userinfo.split_once(':')
-        {
-            return git2::Cred::userpass_plaintext(user, pass);
-        }
-        if allowed.contains(git2::CredentialType::SSH_KEY) {
-            return git2::Cred::ssh_key_from_agent(username.unwrap_or("git"));
-        }
-        // No credential helpers: they are programs, and pave runs none.
-        Err(git2::Error::from_str(
-            "no credentials: put a token in the URL (https://user:token@host/...) or use an SSH agent",
-        ))
-    });
+    let callbacks = super::callbacks(&super::Auth::default());
     let mut fetch = git2::FetchOptions::new();
     fetch.remote_callbacks(callbacks);
     // Only history's tip is needed; libgit2's local transport cannot fetch shallow.

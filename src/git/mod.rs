@@ -6,11 +6,13 @@
 mod branch;
 mod clone;
 mod merge_file;
+mod mirror;
 mod repo;
 
-pub(crate) use branch::{BranchWrite, TreeChange};
+pub(crate) use branch::{BranchState, Commits, PaveCommit, TreeChange};
 pub(crate) use clone::clone;
 pub(crate) use merge_file::merge_file;
+pub(crate) use mirror::{Auth, Mirror, Pushed, TRACKING};
 pub(crate) use repo::{ConflictEntry, ProjectRepo, Refusal};
 
 use std::path::{Path, PathBuf};
@@ -114,6 +116,58 @@ pub(crate) fn init_and_commit(dir: &Path, message: &str, paths: &[&str]) -> Resu
     let (author, committer) = ctx("make the commit (author identity)", dir, signatures(&repo))?;
     let id = ctx("make the first commit", dir, repo.commit(Some("HEAD"), &author, &committer, message, &tree, &[]))?;
     Ok(id.to_string())
+}
+
+/// Credentials for a remote, as libgit2 asks for them: userinfo in the URL, else the token
+/// (http(s), user `x-access-token`), else the SSH agent. Never a credential helper: they are
+/// programs, and pave runs none. Three refusals end it, so a wrong token fails fast.
+fn callbacks(auth: &Auth) -> git2::RemoteCallbacks<'static> {
+    let token = auth.token.clone();
+    let mut attempts = 0;
+    let mut callbacks = git2::RemoteCallbacks::new();
+    callbacks.credentials(move |url, username, allowed| {
+        attempts += 1;
+        if attempts > 3 {
+            return Err(git2::Error::from_str("authentication failed: the remote refused the credentials"));
+        }
+        if allowed.contains(git2::CredentialType::USER_PASS_PLAINTEXT) {
+            if let Some((_, rest)) = url.split_once("://")
+                && let Some((userinfo, _)) = rest.split_once('@')
+                && let Some((user, pass)) = userinfo.split_once(':')
+            {
+                return git2::Cred::userpass_plaintext(user, pass);
+            }
+            if let Some(token) = &token {
+                return git2::Cred::userpass_plaintext("x-access-token", token);
+            }
+        }
+        if allowed.contains(git2::CredentialType::SSH_KEY) {
+            return git2::Cred::ssh_key_from_agent(username.unwrap_or("git"));
+        }
+        Err(git2::Error::from_str(
+            "authentication required: set PAVE_GIT_TOKEN (https) or load a key into the SSH agent",
+        ))
+    });
+    callbacks
+}
+
+/// An index entry for a blob at `path` (stage 0, or 1–3 for a conflict's base, ours, theirs).
+fn index_entry(path: &str, id: git2::Oid, mode: u32, size: usize, stage: u16) -> git2::IndexEntry {
+    let name_len = u16::try_from(path.len().min(0xfff)).unwrap_or(0xfff);
+    git2::IndexEntry {
+        ctime: git2::IndexTime::new(0, 0),
+        mtime: git2::IndexTime::new(0, 0),
+        dev: 0,
+        ino: 0,
+        mode,
+        uid: 0,
+        gid: 0,
+        file_size: u32::try_from(size).unwrap_or(u32::MAX),
+        id,
+        flags: (stage << 12) | name_len,
+        flags_extended: 0,
+        path: path.as_bytes().to_vec(),
+    }
 }
 
 /// git's blob id of some bytes (what `git hash-object` prints), for patch index lines.

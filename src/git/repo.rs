@@ -93,6 +93,40 @@ impl ProjectRepo {
         Ok(Ok(Self { repo, prefix, workdir: canon_work, tracked: std::cell::OnceCell::new() }))
     }
 
+    /// The repository's commits and branches.
+    pub(crate) fn commits(&self) -> super::Commits<'_> {
+        super::Commits { repo: &self.repo, path: &self.workdir }
+    }
+
+    /// Refuses a repository the fleet cannot branch from: empty, detached.
+    pub(crate) fn fleet_precheck(&self) -> Result<Option<String>, GitError> {
+        match self.repo.head() {
+            Err(e) if e.code() == git2::ErrorCode::UnbornBranch => {
+                return Ok(Some("the repository has no commits".into()));
+            }
+            Err(e) => return Err(self.err("read HEAD", e)),
+            Ok(_) => {}
+        }
+        if self.repo.head_detached().unwrap_or(false) {
+            return Ok(Some("HEAD is detached: check out the branch to upgrade from".into()));
+        }
+        Ok(None)
+    }
+
+    /// The name of the checked-out branch.
+    pub(crate) fn head_branch(&self) -> Option<String> {
+        self.repo.head().ok().and_then(|h| h.shorthand().ok().map(str::to_string))
+    }
+
+    /// The commit HEAD points to.
+    pub(crate) fn head_commit(&self) -> Result<String, GitError> {
+        self.repo
+            .head()
+            .and_then(|h| h.peel_to_commit())
+            .map(|c| c.id().to_string())
+            .map_err(|e| self.err("read HEAD", e))
+    }
+
     /// The project's directory relative to the work tree: `""`, or ending in `/`.
     pub(crate) fn project_prefix(&self) -> &str {
         &self.prefix
@@ -175,21 +209,8 @@ impl ProjectRepo {
                 let Some(bytes) = content else { continue };
                 let id = self.repo.blob(bytes).map_err(|e| self.err("write a blob", e))?;
                 let stage = u16::try_from(i + 1).unwrap_or(1);
-                let name_len = u16::try_from(full.len().min(0xfff)).unwrap_or(0xfff);
-                let entry = git2::IndexEntry {
-                    ctime: git2::IndexTime::new(0, 0),
-                    mtime: git2::IndexTime::new(0, 0),
-                    dev: 0,
-                    ino: 0,
-                    mode: if *executable { 0o100_755 } else { 0o100_644 },
-                    uid: 0,
-                    gid: 0,
-                    file_size: u32::try_from(bytes.len()).unwrap_or(u32::MAX),
-                    id,
-                    flags: (stage << 12) | name_len,
-                    flags_extended: 0,
-                    path: full.clone().into_bytes(),
-                };
+                let entry =
+                    super::index_entry(&full, id, if *executable { 0o100_755 } else { 0o100_644 }, bytes.len(), stage);
                 index.add(&entry).map_err(|e| self.err("record a conflict in the index", e))?;
             }
         }

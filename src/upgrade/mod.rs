@@ -23,7 +23,7 @@ use crate::project::ProjectFile;
 use crate::render::{RenderError, RenderedFile};
 
 pub(crate) use effects::{Effect, tree_changes};
-pub(crate) use prepare::{Prepared, Request};
+pub(crate) use prepare::{Prepared, Request, target};
 pub(crate) use source::{CommitTree, WorkTree};
 
 /// Why a project cannot be upgraded; nothing was written.

@@ -142,13 +142,9 @@ fn migrations(
     Ok(renames)
 }
 
-/// Works out the upgrade of a project recorded in `project`.
-pub(crate) fn prepare(
-    catalog: &Catalog,
-    project: &ProjectFile,
-    req: &Request,
-    prompter: &mut dyn Prompter,
-) -> Result<Target> {
+/// The version an upgrade of `project` goes to, without rendering anything: `None` when nothing
+/// is newer (and no answer changes).
+pub(crate) fn target(catalog: &Catalog, project: &ProjectFile, req: &Request) -> Result<Option<semver::Version>> {
     let recorded = &project.template;
     let entry = catalog.entry(&recorded.name)?;
     if !entry.versions.contains(&recorded.version) {
@@ -159,7 +155,19 @@ pub(crate) fn prepare(
         }
         .into());
     }
-    let Some(target) = choose(entry, &recorded.version, req)? else {
+    choose(entry, &recorded.version, req)
+}
+
+/// Works out the upgrade of a project recorded in `project`.
+pub(crate) fn prepare(
+    catalog: &Catalog,
+    project: &ProjectFile,
+    req: &Request,
+    prompter: &mut dyn Prompter,
+) -> Result<Target> {
+    let recorded = &project.template;
+    let entry = catalog.entry(&recorded.name)?;
+    let Some(target) = target(catalog, project, req)? else {
         let newest = entry.versions.iter().filter(|v| req.pre || v.pre.is_empty()).max().cloned();
         return Ok(Target::Current { recorded: recorded.version.clone(), newest });
     };

@@ -57,15 +57,19 @@ impl ProjectFiles for WorkTree<'_> {
     }
 }
 
-/// The project's files in the commit its checked-out branch points to.
+/// The project's files in a commit: the tip of the branch a fleet upgrade starts from.
 pub(crate) struct CommitTree<'a> {
-    /// The project's repository.
-    pub repo: &'a ProjectRepo,
+    /// The repository's commits.
+    pub commits: &'a crate::git::Commits<'a>,
+    /// The commit.
+    pub commit: &'a str,
+    /// The project's directory in it: `""` or ending in `/`.
+    pub prefix: &'a str,
 }
 
 impl ProjectFiles for CommitTree<'_> {
     fn get(&self, path: &str) -> Result<Option<RenderedFile>, ReadError> {
-        Ok(self.repo.head_file(path)?)
+        Ok(self.commits.read_file(self.commit, &format!("{}{path}", self.prefix))?)
     }
 
     fn is_untracked(&self, _: &str) -> bool {

@@ -36,7 +36,7 @@ const OUTCOMES: [(&str, &str); 12] = [
     ("fleet/svc-clean", "upgraded"),
     ("fleet/svc-conflict", "conflict"),
     ("fleet/svc-corrupt", "failed"),
-    ("fleet/svc-current", "current"),
+    ("fleet/svc-current", "up-to-date"),
     ("fleet/svc-detached", "failed"),
     ("fleet/svc-dirty", "failed"),
     ("fleet/svc-edited", "upgraded"),
@@ -361,7 +361,11 @@ fn fleet_upgrade_on_conflict_commit_writes_the_markers_on_a_branch() {
     let out =
         pave(s).args(["fleet", "upgrade", "fleet", "--on-conflict", "commit", "--report", "r.json"]).status(3).run();
     let r = report(&out, "r.json");
-    assert_eq!(project(&r, "fleet/svc-conflict")["outcome"], "conflict-committed");
+    assert_eq!(project(&r, "fleet/svc-conflict")["outcome"], "conflict");
+    assert_eq!(
+        project(&r, "fleet/svc-conflict")["commit"].as_str().unwrap(),
+        out.git("fleet/svc-conflict", &["rev-parse", BRANCH]).trim()
+    );
     let file = out.git("fleet/svc-conflict", &["show", &format!("{BRANCH}:config/app.yaml")]);
     assert!(file.contains("<<<<<<< local\nport: 7000\n=======\nport: 9090\n>>>>>>> app 2.0.0\n"), "{file}");
     assert_eq!(checkout_state(&out, "fleet/svc-conflict"), state);
@@ -379,8 +383,8 @@ fn fleet_upgrade_leaves_someone_elses_branch_alone() {
     let out = pave(s).args(["fleet", "upgrade", "fleet", "--report", "r.json"]).run();
     assert_eq!(out.git(repo, &["rev-parse", BRANCH]), theirs, "the branch was moved");
     let r = report(&out, "r.json");
-    assert_eq!(project(&r, repo)["outcome"], "skipped");
-    assert!(project(&r, repo)["error"].as_str().unwrap().contains("already exists"));
+    assert_eq!(project(&r, repo)["outcome"], "edited");
+    assert!(project(&r, repo)["error"].as_str().unwrap().contains("not pave's"));
     assert_eq!(project(&r, "fleet/svc-edited")["outcome"], "upgraded");
 }
 
@@ -388,9 +392,16 @@ fn fleet_upgrade_leaves_someone_elses_branch_alone() {
 fn fleet_upgrade_runs_again_over_its_own_branch() {
     let s = fleet_of(&["fleet/svc-clean", "fleet/mono"]);
     let out = pave(s).args(["fleet", "upgrade", "fleet"]).run();
-    let out = out.then().args(["fleet", "upgrade", "fleet", "--report", "r.json"]).run();
+    let tips = (out.git("fleet/svc-clean", &["rev-parse", BRANCH]), out.git("fleet/mono", &["rev-parse", BRANCH]));
+    let out = out
+        .then()
+        .args(["fleet", "upgrade", "fleet", "--report", "r.json"])
+        .stderr_contains("nothing was written or pushed")
+        .run();
     let o = outcomes(&report(&out, "r.json"));
-    assert!(o.values().all(|v| v == "upgraded"), "{o:?}");
+    assert!(o.values().all(|v| v == "unchanged"), "{o:?}");
+    let again = (out.git("fleet/svc-clean", &["rev-parse", BRANCH]), out.git("fleet/mono", &["rev-parse", BRANCH]));
+    assert_eq!(again, tips, "a re-run with nothing changed writes no commit");
     assert_eq!(out.git("fleet/svc-clean", &["rev-parse", &format!("{BRANCH}^")]).trim(), out.head("fleet/svc-clean"));
     assert_eq!(out.git("fleet/mono", &["rev-list", "--count", &format!("HEAD..{BRANCH}")]).trim(), "2");
     let changed = out.git("fleet/mono", &["diff", "--name-only", "HEAD", BRANCH]);
@@ -511,7 +522,7 @@ fn fleet_upgrade_exits_0_when_every_project_is_upgraded_or_current() {
         .run();
     let r = outcomes(&report(&out, "r.json"));
     assert_eq!(r["fleet/svc-clean"], "upgraded");
-    assert_eq!(r["fleet/svc-current"], "current");
+    assert_eq!(r["fleet/svc-current"], "up-to-date");
     assert!(!has_branch(&out, "fleet/svc-current", BRANCH));
 }
 
@@ -554,7 +565,7 @@ fn fleet_upgrade_data_never_changes_an_answer_a_project_has() {
         .args(["fleet", "upgrade", "fleet", "-d", "service_name=billing", "--report", "r.json"])
         .run();
     let report: serde_json::Value = serde_json::from_str(&out.read("r.json")).unwrap();
-    assert_eq!(report["projects"][0]["outcome"], "current", "{report}");
+    assert_eq!(report["projects"][0]["outcome"], "up-to-date", "{report}");
     assert_eq!(out.git("fleet/current", &["branch", "--list", "pave/*"]), "", "no branch for a current project");
     assert_eq!(out.pave_toml("fleet/current")["answers"]["service_name"].as_str(), Some("payments"));
 }

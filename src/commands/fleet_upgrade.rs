@@ -1,0 +1,260 @@
+//! `pave fleet upgrade`: every repository of the fleet upgraded in parallel onto its branch
+//! (pushed with a lease for remote ones), a line or a progress bar per repository, the summary
+//! and the report.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use super::Context;
+use super::error::{Error, Result, exit};
+use super::fleet::{CatalogCache, sources};
+use crate::cli::FleetUpgradeArgs;
+use crate::fleet::upgrade::{Fleet, FleetOptions, Outcome, Repo, RepoOutcome, failed_in_report};
+
+/// The token for git over https: `PAVE_GIT_TOKEN`, else `GITHUB_TOKEN`.
+fn token() -> Option<String> {
+    ["PAVE_GIT_TOKEN", "GITHUB_TOKEN"].iter().find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+}
+
+/// The repositories to upgrade: from the roots and the list, or the failures of a report.
+fn repos(ctx: &Context, args: &FleetUpgradeArgs) -> Result<Vec<Repo>> {
+    let mut repos = if let Some(report) = &args.only_failed {
+        failed_in_report(&crate::fs::read_to_string(report)?)
+            .map_err(|e| Error::usage(e, Some("pass the .json file written by --report".to_string())))?
+    } else {
+        let (locals, remotes) = sources(&args.source)?;
+        let mut repos: Vec<Repo> = crate::fleet::group_by_repo(locals).into_iter().map(Repo::Local).collect();
+        repos.extend(remotes.into_iter().map(|(url, branch)| Repo::Remote { url, branch }));
+        repos
+    };
+    if let Some(shard) = args.source.shard {
+        repos.retain(|r| shard.contains_key(&r.shard_key()));
+    }
+    if args.push && repos.iter().any(|r| matches!(r, Repo::Local(_))) {
+        ctx.printer.warn("--push pushes the branches of repositories listed by URL; local checkouts keep theirs");
+    }
+    Ok(repos)
+}
+
+/// Upgrades the fleet.
+pub(super) fn run(ctx: &Context, args: &FleetUpgradeArgs) -> Result<i32> {
+    if let Some(branch) = &args.branch {
+        super::check_branch_name(branch)?;
+    }
+    let repos = repos(ctx, args)?;
+    let jobs =
+        args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get)).max(1);
+    let opts = FleetOptions {
+        template: args.template.clone(),
+        to: args.to.clone(),
+        overrides: args.data.clone(),
+        branch: args.branch.clone(),
+        dry_run: args.dry_run,
+        on_conflict: args.on_conflict.into(),
+        defaults: ctx.config.answer_defaults(),
+        push: args.push && !args.dry_run,
+        auth: crate::git::Auth { token: token() },
+        mirrors: crate::remote::cache_root().with_file_name("mirrors"),
+    };
+    let count = repos.len();
+    ctx.printer.status(&format!(
+        "{count} {}, {jobs} {}",
+        if count == 1 { "repository" } else { "repositories" },
+        if jobs == 1 { "job" } else { "jobs" }
+    ));
+    let cache = CatalogCache::new(ctx);
+    let catalog_for = |r: Option<&str>| cache.get(r).map_err(|e| one_line(&e));
+    let fleet = Fleet::new(&opts, &catalog_for);
+    let started = Instant::now();
+    let progress = ctx.printer.progress(count as u64);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .map_err(|e| Error::usage(format!("cannot start {jobs} jobs: {e}"), None::<String>))?;
+    let outcomes: Vec<RepoOutcome> = pool.install(|| {
+        repos
+            .par_iter()
+            .flat_map_iter(|repo| {
+                let rows = fleet.upgrade_repo(repo);
+                let lines: Vec<String> = rows.iter().map(outcome_line).collect();
+                progress.done(rows.first().map_or("", |r| r.path.as_str()), &lines.join("\n"));
+                rows
+            })
+            .collect()
+    });
+    progress.finish();
+    let elapsed = started.elapsed().as_secs_f64();
+
+    if let Some(path) = &args.report {
+        write_report(path, &outcomes, elapsed, args.dry_run)?;
+    }
+    print_summary(ctx, &outcomes, elapsed, args);
+    let any = |o: Outcome| outcomes.iter().any(|r| r.outcome == o);
+    Ok(if any(Outcome::Failed) || any(Outcome::Raced) {
+        exit::FAILURE
+    } else if any(Outcome::Conflict) {
+        exit::CONFLICTS
+    } else {
+        exit::OK
+    })
+}
+
+/// An error's first line, with its hint.
+fn one_line(e: &Error) -> String {
+    let first = e.to_string().lines().next().unwrap_or_default().to_string();
+    match e.hint() {
+        Some(h) => format!("{first} ({h})"),
+        None => first,
+    }
+}
+
+fn outcome_line(o: &RepoOutcome) -> String {
+    let mut line = format!("{:13} {}", o.outcome.word(), o.path);
+    if !o.from.is_empty() && !o.to.is_empty() && o.from != o.to {
+        let _ = write!(line, "  {} {} → {}", o.template, o.from, o.to);
+    }
+    if !o.conflicts.is_empty() {
+        let _ = write!(line, "  conflicts: {}", o.conflicts.join(", "));
+    }
+    if let Some(e) = &o.error {
+        let _ = write!(line, "  {e}");
+    }
+    line
+}
+
+/// The reason of a failure without its specifics, to group failures on screen.
+fn reason(error: &str) -> String {
+    let error = error.strip_prefix("git: ").unwrap_or(error);
+    // Names in backticks differ per project; the words around them are the reason.
+    let mut general = String::new();
+    for (i, part) in error.split('`').enumerate() {
+        general.push_str(if i % 2 == 1 { "…" } else { part });
+    }
+    general.split([':', '(']).next().unwrap_or(&general).trim().to_string()
+}
+
+fn counts(outcomes: &[RepoOutcome]) -> Vec<(Outcome, usize)> {
+    Outcome::ALL
+        .iter()
+        .map(|o| (*o, outcomes.iter().filter(|r| r.outcome == *o).count()))
+        .filter(|(_, n)| *n > 0)
+        .collect()
+}
+
+fn print_summary(ctx: &Context, outcomes: &[RepoOutcome], elapsed: f64, args: &FleetUpgradeArgs) {
+    let parts: Vec<String> = counts(outcomes).iter().map(|(o, n)| format!("{n} {}", o.word())).collect();
+    ctx.printer.status(&format!("Done in {elapsed:.1} s: {}", parts.join(" · ")));
+
+    let mut groups: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    for o in outcomes.iter().filter(|o| matches!(o.outcome, Outcome::Failed | Outcome::Raced)) {
+        groups.entry(reason(o.error.as_deref().unwrap_or("unknown"))).or_default().push(&o.path);
+    }
+    if !groups.is_empty() {
+        ctx.printer.status("failed:");
+        for (why, paths) in &groups {
+            let shown: Vec<&str> = paths.iter().take(5).copied().collect();
+            let more = if paths.len() > 5 { format!(" and {} more", paths.len() - 5) } else { String::new() };
+            ctx.printer.status(&format!("  {} × {why}   {}{more}", paths.len(), shown.join(", ")));
+        }
+    }
+    let conflicted: Vec<&str> = outcomes
+        .iter()
+        .filter(|o| o.outcome == Outcome::Conflict && o.commit.is_none())
+        .map(|o| o.path.as_str())
+        .collect();
+    if !conflicted.is_empty() {
+        ctx.printer.status(&format!(
+            "conflicts (no branch written; upgrade these by hand with `pave upgrade`): {}",
+            conflicted.join(", ")
+        ));
+    }
+    let written: Vec<&RepoOutcome> = outcomes
+        .iter()
+        .filter(|o| {
+            matches!(o.outcome, Outcome::Upgraded | Outcome::Regenerated)
+                || (o.outcome == Outcome::Conflict && o.commit.is_some())
+        })
+        .collect();
+    if !written.is_empty() {
+        let mut branches: Vec<&str> = written.iter().filter_map(|o| o.branch.as_deref()).collect();
+        branches.sort_unstable();
+        branches.dedup();
+        let mut repos: Vec<String> = written
+            .iter()
+            .map(|o| o.repo.clone().unwrap_or_else(|| crate::fleet::repo_key(Path::new(&o.dir)).display().to_string()))
+            .collect();
+        repos.sort();
+        repos.dedup();
+        let pushed = if args.push { "; pushed with a lease" } else { "; working trees untouched" };
+        ctx.printer.status(&format!(
+            "Branch {} written in {} {}{pushed}.",
+            branches.join(", "),
+            repos.len(),
+            if repos.len() == 1 { "repository" } else { "repositories" }
+        ));
+    }
+    let unchanged = outcomes.iter().filter(|o| o.outcome == Outcome::Unchanged).count();
+    if unchanged > 0 && written.is_empty() {
+        ctx.printer.status("Nothing changed since the last run: nothing was written or pushed.");
+    }
+    if let Some(report) = &args.report {
+        let failed = outcomes.iter().any(|o| matches!(o.outcome, Outcome::Failed | Outcome::Raced));
+        let rerun = if failed && report.extension().is_some_and(|e| e == "json") {
+            format!("   Re-run the failures: pave fleet upgrade --only-failed {}", report.display())
+        } else {
+            String::new()
+        };
+        ctx.printer.status(&format!("Report: {}{rerun}", report.display()));
+    }
+}
+
+fn write_report(path: &Path, outcomes: &[RepoOutcome], elapsed: f64, dry_run: bool) -> Result<()> {
+    let summary: BTreeMap<&str, usize> = counts(outcomes).into_iter().map(|(o, n)| (o.word(), n)).collect();
+    let is_md = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("md") || e.eq_ignore_ascii_case("markdown"));
+    let text = if is_md {
+        let noun = if outcomes.len() == 1 { "project" } else { "projects" };
+        let mut md = format!("# pave fleet upgrade\n\n{} {noun} in {elapsed:.1} s", outcomes.len());
+        for (w, n) in &summary {
+            let _ = write!(md, " · {n} {w}");
+        }
+        if dry_run {
+            md.push_str(" (dry run: nothing written)");
+        }
+        md.push_str("\n\n| project | template | from | to | outcome | branch | commit | files | conflicts | note |\n|---|---|---|---|---|---|---|---|---|---|\n");
+        for o in outcomes {
+            let mut note = o.error.clone().unwrap_or_default();
+            if !o.superseded.is_empty() {
+                let _ =
+                    write!(note, "{}supersedes {}", if note.is_empty() { "" } else { "; " }, o.superseded.join(", "));
+            }
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                o.path,
+                o.template,
+                o.from,
+                o.to,
+                o.outcome.word(),
+                o.branch.as_deref().unwrap_or(""),
+                o.commit.as_deref().map_or("", |c| &c[..c.len().min(12)]),
+                o.files_changed,
+                o.conflicts.join(", "),
+                note.replace('|', "\\|")
+            );
+        }
+        md
+    } else {
+        let body = serde_json::json!({
+            "projects": outcomes,
+            "summary": { "projects": outcomes.len(), "seconds": elapsed, "dry_run": dry_run, "outcomes": summary },
+        });
+        let mut t = serde_json::to_string_pretty(&body).map_err(|e| Error::Output(crate::ui::OutputError(e.into())))?;
+        t.push('\n');
+        t
+    };
+    Ok(crate::fs::write_atomic(path, text.as_bytes(), false)?)
+}
