@@ -790,3 +790,55 @@ fn fleet_upgrade_only_failed_reruns_only_the_failed_repositories() {
     assert_eq!(rows[0]["outcome"], "upgraded", "{again}");
     f.check_branch("svc-b", BRANCH, "main", "2.0.0");
 }
+
+#[test]
+fn fleet_upgrade_http_credentials_in_a_url_are_never_reported_or_stored() {
+    let mut f = Fleet::new(Kind::Http);
+    f.add("svc-a", "1.0.0");
+    let plain = f.line("svc-a");
+    let with_credentials = plain.replace("http://", &format!("http://x-access-token:{TOKEN}@"));
+    let up = f.upgrade_lines(&[with_credentials], &["--push"], &[("PAVE_GIT_TOKEN", TOKEN)]);
+    up.expect_code(0);
+    let rows = up.rows();
+    assert_eq!(rows.len(), 1, "{}", up.report);
+    assert_eq!(rows[0]["repo"].as_str(), Some(plain.as_str()), "{}", up.report);
+    assert_eq!(rows[0]["outcome"], "upgraded", "{}", up.report);
+    assert!(!up.run.stdout.contains(TOKEN) && !up.run.stderr.contains(TOKEN), "{}", up.run.output());
+    // Everywhere but the list file the test wrote.
+    for dir in ["home", "logs", "srv"] {
+        let leaks = files_holding(&f.sb.path(dir), TOKEN.as_bytes());
+        assert_eq!(leaks, Vec::<String>::new(), "files under {dir} holding the token");
+    }
+    assert!(!f.sb.read("r1.json").contains(TOKEN));
+    let named: Vec<String> = f.sb.files("home").into_iter().filter(|p| p.contains(TOKEN)).collect();
+    assert_eq!(named, Vec::<String>::new(), "paths naming the token");
+    check_mirror(&f.sb, &f.mirror("svc-a"));
+    f.check_branch("svc-a", BRANCH, "main", "2.0.0");
+}
+
+#[test]
+fn fleet_upgrade_http_with_an_empty_cache_finds_its_branch_unchanged() {
+    // The branch on the remote has the same parent and tree as the upgrade would make: a run
+    // that starts from nothing (a new CI machine) pushes nothing.
+    let mut f = Fleet::new(Kind::Http);
+    f.add("svc-a", "1.0.0");
+    f.upgrade(&["svc-a"], &[]).expect_code(0).expect(&f.line("svc-a"), "upgraded");
+    let refs = f.all_refs("svc-a");
+    f.sb.remove("home/.cache/pave");
+    f.server.as_ref().unwrap().clear_log();
+    f.upgrade(&["svc-a"], &[]).expect_code(0).expect(&f.line("svc-a"), "unchanged");
+    assert_eq!(f.all_refs("svc-a"), refs);
+    let pushes = f.server.as_ref().unwrap().receive_pack_requests();
+    assert!(!pushes.iter().any(|r| r["method"] == "POST"), "pushed anyway: {pushes:?}");
+}
+
+#[test]
+fn fleet_upgrade_file_dry_run_pushes_nothing() {
+    let mut f = Fleet::new(Kind::File);
+    f.add("svc-a", "1.0.0");
+    let refs = f.all_refs("svc-a");
+    let up = f.upgrade(&["svc-a"], &["--dry-run"]);
+    up.expect_code(0);
+    assert_eq!(f.all_refs("svc-a"), refs, "a dry run wrote to the remote");
+    assert_eq!(up.row(&f.line("svc-a"))["commit"], serde_json::Value::Null, "{}", up.report);
+}

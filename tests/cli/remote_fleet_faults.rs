@@ -190,8 +190,11 @@ fn fleet_upgrade_killed_halfway_finishes_on_the_next_run() {
     let lines: Vec<String> = names.iter().map(|n| f.line(n)).collect();
     f.sb.write("kill.txt", lines.join("\n") + "\n");
     let cmd = pave_command(&f.sb, &["fleet", "upgrade", "--repos-from", "kill.txt", "--push", "--jobs", "1"], &[]);
-    let (seen, _running) = kill_after_line(cmd, |l| l.contains("svc-"), Duration::from_mins(2));
+    let (seen, running) = kill_after_line(cmd, |l| l.contains("svc-"), Duration::from_mins(2));
     assert!(seen.iter().any(|l| l.contains("svc-")), "no progress line per repository on stderr: {seen:?}");
+    assert!(running, "pave finished before it could be killed: {seen:?}");
+    let done = names.iter().filter(|n| f.rev(n, BRANCH).is_some()).count();
+    assert!(done < names.len(), "every branch was pushed before the kill: {seen:?}");
     let up = f.upgrade_lines(&lines, &["--push", "--jobs", "1"], &[]);
     up.expect_code(0);
     for (name, line) in names.iter().zip(&lines) {
