@@ -104,11 +104,13 @@ impl Fleet {
         Self { sb, kind, server, runs: 0 }
     }
 
-    /// Stops the HTTP server and starts another on the same repositories (a new port) with
-    /// these options.
+    /// Stops the HTTP server and starts another on the same repositories and the same port
+    /// (so the URLs, the mirrors and the reports stay valid) with these options.
     pub fn restart_server(&mut self, extra: &[&str]) {
-        self.server = None;
-        self.server = Some(GitHttpServer::start(&self.sb, "srv", TOKEN, extra));
+        let port = self.server.take().expect("an HTTP fleet").port().to_string();
+        let mut args = vec!["--port", port.as_str()];
+        args.extend_from_slice(extra);
+        self.server = Some(GitHttpServer::start(&self.sb, "srv", TOKEN, &args));
     }
 
     /// Adds `NAME`, made with `pave new app@VERSION`.
@@ -841,4 +843,20 @@ fn fleet_upgrade_file_dry_run_pushes_nothing() {
     up.expect_code(0);
     assert_eq!(f.all_refs("svc-a"), refs, "a dry run wrote to the remote");
     assert_eq!(up.row(&f.line("svc-a"))["commit"], serde_json::Value::Null, "{}", up.report);
+}
+
+#[test]
+fn fleet_upgrade_file_without_push_leaves_the_remote_alone() {
+    let mut f = Fleet::new(Kind::File);
+    f.add("svc-a", "1.0.0");
+    let refs = f.all_refs("svc-a");
+    let lines = [f.line("svc-a")];
+    let up = f.upgrade_lines(&lines, &[], &[]);
+    up.expect_code(0).expect(&lines[0], "upgraded");
+    assert_eq!(f.all_refs("svc-a"), refs, "pushed without --push");
+    // The branch is in the mirror, one pave commit on the fetched default branch.
+    let mirror = f.mirror("svc-a");
+    let commit = up.row(&lines[0])["commit"].as_str().unwrap_or_default().to_string();
+    assert_trailers(&f.sb.git(&mirror, &["log", "-1", "--format=%B", &commit]));
+    assert_eq!(rev(&f.sb, &mirror, &format!("{commit}^")), f.rev("svc-a", "main"));
 }

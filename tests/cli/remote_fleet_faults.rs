@@ -87,13 +87,29 @@ fn fleet_upgrade_http_branch_moved_between_fetch_and_push_is_raced() {
     f.advance_main("svc-b");
     // From now on, whenever pave has fetched svc-a, someone pushes onto its pave branch.
     f.restart_server(&["--move-after-fetch", BRANCH]);
-    let lines = racing_lines(&f);
     let up = f.upgrade_lines(&lines, &["--push"], &env);
     up.expect_code(1).expect(&lines[0], "raced").expect(&lines[1], "regenerated");
     let tip = f.rev("svc-a", BRANCH).unwrap();
     let message = f.sb.git("srv/svc-a.git", &["log", "-1", "--format=%an %s", &tip]);
     assert_eq!(message, "Other Writer someone else pushed here\n", "the other writer's push was overwritten");
     pushed(&f, "svc-b");
+
+    // --only-failed re-runs the raced repository alone; the other writer's commit is now on the
+    // branch, so pave leaves it alone.
+    f.restart_server(&[]);
+    let report = "r2.json";
+    let again = crate::git_server::run_pave(
+        &f.sb,
+        &["fleet", "upgrade", "--only-failed", report, "--push", "--report", "again.json"],
+        &env,
+    );
+    let again_report: serde_json::Value = serde_json::from_str(&f.sb.read("again.json"))
+        .unwrap_or_else(|e| panic!("again.json: {e}\n{}", again.output()));
+    let rows = again_report["projects"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{again_report}");
+    assert_eq!(rows[0]["path"], "svc-a", "{again_report}");
+    assert_eq!(rows[0]["outcome"], "edited", "{again_report}");
+    assert_eq!(f.rev("svc-a", BRANCH), Some(tip));
 }
 
 #[test]

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """A smart-HTTP git server for the tests: `git http-backend` behind a tiny CGI host.
 
-Standard library only. Binds 127.0.0.1 on a port the system chooses and writes it to
---port-file (atomically) and to stdout. Every request needs HTTP Basic auth whose password is
+Standard library only. Binds 127.0.0.1 on a port the system chooses (or --port, to come back
+on the same one after a restart) and writes it to --port-file (atomically) and to stdout. Every request needs HTTP Basic auth whose password is
 --token (the user name is not checked); without it the answer is 401 with
 `WWW-Authenticate: Basic realm="git"`. Each request is logged to --log as one JSON object a line:
 {"method", "path", "query", "auth", "user", "status"}.
@@ -177,6 +177,7 @@ def main():
     p.add_argument("--token", required=True, help="the password every request must carry")
     p.add_argument("--log", required=True, help="where each request is logged, one JSON object a line")
     p.add_argument("--port-file", help="where the chosen port is written")
+    p.add_argument("--port", type=int, default=0, help="the port (default: one the system chooses)")
     p.add_argument("--move-after-fetch", metavar="BRANCH")
     p.add_argument("--backend", help="git-http-backend (default: Debian's, else git's exec path)")
     opts = p.parse_args()
@@ -184,7 +185,7 @@ def main():
     opts.backend = find_backend(opts.backend)
     if shutil.which("git") is None:
         sys.exit("git not on PATH")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", opts.port), Handler)
     server.daemon_threads = True
     server.opts = opts
     port = server.server_address[1]
