@@ -389,6 +389,13 @@ fn no_branch(kind: Kind) {
     let before = if kind == Kind::Local { f.sb.state("fleet/svc-a") } else { String::new() };
     let up = f.upgrade(&["svc-a", "svc-b"], &[]);
     up.expect_code(0).expect(&f.line("svc-a"), "upgraded").expect(&f.line("svc-b"), "upgraded");
+    let keys = ["path", "repo", "template", "from", "to", "outcome", "branch", "commit", "files_changed"];
+    for row in up.rows() {
+        for key in keys.iter().chain(&["conflicts", "superseded", "error"]) {
+            assert!(row.get(key).is_some(), "{key} missing in {row}");
+        }
+    }
+    assert!(up.report["summary"].is_object(), "no summary: {}", up.report);
     for name in ["svc-a", "svc-b"] {
         let row = up.row(&f.line(name));
         let tip = f.check_branch(name, BRANCH, "main", "2.0.0");
@@ -730,13 +737,17 @@ fn fleet_upgrade_http_token_is_sent_and_never_shown_or_stored() {
 }
 
 #[test]
-fn fleet_upgrade_http_falls_back_to_github_token() {
+fn fleet_upgrade_http_falls_back_to_github_token_and_prefers_pave_git_token() {
     let mut f = Fleet::new(Kind::Http);
-    f.add("svc-a", "1.0.0");
+    f.add("svc-a", "1.0.0").add("svc-b", "1.0.0");
     let lines = [f.line("svc-a")];
     let up = f.upgrade_lines(&lines, &["--push"], &[("GITHUB_TOKEN", TOKEN)]);
     up.expect_code(0).expect(&lines[0], "upgraded");
     f.check_branch("svc-a", BRANCH, "main", "2.0.0");
+    let lines = [f.line("svc-b")];
+    let up = f.upgrade_lines(&lines, &["--push"], &[("PAVE_GIT_TOKEN", TOKEN), ("GITHUB_TOKEN", "not-this-one")]);
+    up.expect_code(0).expect(&lines[0], "upgraded");
+    f.check_branch("svc-b", BRANCH, "main", "2.0.0");
 }
 
 // ---- shards and re-runs ----
