@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use crate::git_server::{closed_port, kill_after_line, pave_command, protect, wait_bounded};
-use crate::remote_fleet::{BRANCH, Fleet, Kind, TOKEN};
+use crate::remote_fleet_fixture::{BRANCH, Fleet, Kind, TOKEN};
 
 /// Checks, after a fault, that `name` (listed as `line`) was upgraded and its branch pushed.
 #[track_caller]
@@ -167,7 +167,7 @@ fn corrupt_mirror(damage: impl FnOnce(&Fleet, &str)) {
     up.expect_code(0).expect(&f.line("svc-a"), "upgraded").expect(&f.line("svc-b"), "upgraded");
     pushed(&f, "svc-a");
     pushed(&f, "svc-b");
-    crate::remote_fleet::check_mirror(&f.sb, &mirror);
+    crate::remote_fleet_fixture::check_mirror(&f.sb, &mirror);
 }
 
 #[test]
