@@ -1,0 +1,189 @@
+//! Remote fleets (issue 10) beyond the branch lifecycle: the token (sent, never shown or
+//! stored, `GITHUB_TOKEN` as a fallback), credentials in a URL, `URL REF` lines, shards of a URL
+//! list, `--only-failed`, `--dry-run` and runs without `--push`.
+
+use crate::git_server::{files_holding, run_pave};
+use crate::remote_fleet_fixture::{BRANCH, Fleet, Kind, TOKEN, assert_trailers, check_mirror, new_app, rev};
+
+// ---- lines ----
+
+#[test]
+fn fleet_upgrade_file_url_with_a_ref_upgrades_from_that_branch() {
+    let mut f = Fleet::new(Kind::File);
+    f.add_with("svc-a", |s, dir| {
+        new_app(s, "1.0.0", dir);
+        s.git(dir, &["checkout", "-q", "-b", "stable"]);
+        s.write(&format!("{dir}/docs/stable.md"), "the stable line\n");
+        s.commit_all(dir, "stable");
+        s.git(dir, &["checkout", "-q", "main"]);
+    });
+    let line = format!("{} stable", f.line("svc-a"));
+    let up = f.upgrade_lines(&[line], &["--push"], &[]);
+    up.expect_code(0);
+    let rows = up.rows();
+    assert_eq!(rows.len(), 1, "{}", up.report);
+    assert_eq!(rows[0]["outcome"], "upgraded", "{}", up.report);
+    f.check_branch("svc-a", BRANCH, "stable", "2.0.0");
+}
+
+// ---- credentials ----
+
+#[test]
+fn fleet_upgrade_http_token_is_sent_and_never_shown_or_stored() {
+    let mut f = Fleet::new(Kind::Http);
+    f.add("svc-a", "1.0.0");
+    let up = f.upgrade(&["svc-a"], &[]);
+    up.expect_code(0);
+    let server = f.server.as_ref().unwrap();
+    let answered: Vec<_> = server.requests().into_iter().filter(|r| r["status"] != 401).collect();
+    assert!(!answered.is_empty() && answered.iter().all(|r| r["auth"] == true), "{answered:?}");
+    assert!(answered.iter().all(|r| r["user"] == "x-access-token"), "{answered:?}");
+    assert!(!server.receive_pack_requests().is_empty(), "nothing pushed");
+    for text in [&up.run.stdout, &up.run.stderr] {
+        assert!(!text.contains(TOKEN), "the token was printed:\n{text}");
+    }
+    // The cache (mirrors), the report, the checkouts, pave's captured output: nowhere.
+    assert_eq!(files_holding(f.sb.root(), TOKEN.as_bytes()), Vec::<String>::new(), "files holding the token");
+    let record = f.sb.git("srv/svc-a.git", &["show", &format!("{BRANCH}:.pave.toml")]);
+    assert!(!record.contains(TOKEN), "{record}");
+    let mirror = f.mirror("svc-a");
+    let config = f.sb.read(&format!("{mirror}/config"));
+    assert!(!config.contains(TOKEN) && !config.contains("x-access-token"), "{config}");
+    assert_eq!(up.row(&f.line("svc-a"))["repo"].as_str(), Some(f.line("svc-a").as_str()));
+}
+
+#[test]
+fn fleet_upgrade_http_falls_back_to_github_token_and_prefers_pave_git_token() {
+    let mut f = Fleet::new(Kind::Http);
+    f.add("svc-a", "1.0.0").add("svc-b", "1.0.0");
+    let lines = [f.line("svc-a")];
+    let up = f.upgrade_lines(&lines, &["--push"], &[("GITHUB_TOKEN", TOKEN)]);
+    up.expect_code(0).expect(&lines[0], "upgraded");
+    f.check_branch("svc-a", BRANCH, "main", "2.0.0");
+    let lines = [f.line("svc-b")];
+    let up = f.upgrade_lines(&lines, &["--push"], &[("PAVE_GIT_TOKEN", TOKEN), ("GITHUB_TOKEN", "not-this-one")]);
+    up.expect_code(0).expect(&lines[0], "upgraded");
+    f.check_branch("svc-b", BRANCH, "main", "2.0.0");
+}
+
+// ---- shards and re-runs ----
+
+#[test]
+fn fleet_upgrade_url_shards_cover_every_repository_once_as_their_directories_do() {
+    let mut f = Fleet::new(Kind::File);
+    let names: Vec<String> = (0..8).map(|i| format!("svc-{i}")).collect();
+    for n in &names {
+        f.add(n, "1.0.0");
+    }
+    let urls: Vec<String> = names.iter().map(|n| f.line(n)).collect();
+    let dirs: Vec<String> = names.iter().map(|n| format!("made/{n}")).collect();
+    let short = |v: &str| v.rsplit('/').next().unwrap().trim_end_matches(".git").to_string();
+    let mut seen: Vec<String> = Vec::new();
+    for i in 1..=3 {
+        let shard = format!("{i}/3");
+        let by_url = f.upgrade_lines(&urls, &["--dry-run", "--shard", &shard], &[]);
+        assert!(by_url.code().is_some_and(|c| c != 2), "{}", by_url.run.output());
+        let mut mine: Vec<String> =
+            by_url.rows().iter().map(|r| short(r["repo"].as_str().unwrap_or_default())).collect();
+        let by_dir = f.upgrade_lines(&dirs, &["--dry-run", "--shard", &shard], &[]);
+        let mut theirs: Vec<String> =
+            by_dir.rows().iter().map(|r| short(r["path"].as_str().unwrap_or_default())).collect();
+        mine.sort();
+        theirs.sort();
+        assert_eq!(mine, theirs, "shard {shard}: by URL and by directory differ");
+        seen.extend(mine);
+    }
+    seen.sort();
+    assert_eq!(seen, names, "every repository exactly once");
+}
+
+#[test]
+fn fleet_upgrade_only_failed_reruns_only_the_failed_repositories() {
+    let mut f = Fleet::new(Kind::Http);
+    f.add("svc-a", "1.0.0").add("svc-b", "1.0.0");
+    // svc-a over file://, svc-b over HTTP with a wrong token: only svc-b fails.
+    let lines = [f.file_url("svc-a"), f.line("svc-b")];
+    let first = f.upgrade_lines(&lines, &["--push"], &[("PAVE_GIT_TOKEN", "not-the-token")]);
+    first.expect_code(1).expect(&lines[0], "upgraded").expect(&lines[1], "failed");
+    let r1 = format!("r{}.json", f.runs);
+    let run = run_pave(
+        &f.sb,
+        &["fleet", "upgrade", "--only-failed", &r1, "--push", "--report", "again.json"],
+        &[("PAVE_GIT_TOKEN", TOKEN)],
+    );
+    assert_eq!(run.code, Some(0), "{}", run.output());
+    let again: serde_json::Value = serde_json::from_str(&f.sb.read("again.json")).unwrap();
+    let rows = again["projects"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{again}");
+    assert_eq!(rows[0]["repo"].as_str(), Some(lines[1].as_str()), "{again}");
+    assert_eq!(rows[0]["outcome"], "upgraded", "{again}");
+    f.check_branch("svc-b", BRANCH, "main", "2.0.0");
+}
+
+#[test]
+fn fleet_upgrade_http_credentials_in_a_url_are_never_reported_or_stored() {
+    let mut f = Fleet::new(Kind::Http);
+    f.add("svc-a", "1.0.0");
+    let plain = f.line("svc-a");
+    let with_credentials = plain.replace("http://", &format!("http://x-access-token:{TOKEN}@"));
+    let up = f.upgrade_lines(&[with_credentials], &["--push"], &[("PAVE_GIT_TOKEN", TOKEN)]);
+    up.expect_code(0);
+    let rows = up.rows();
+    assert_eq!(rows.len(), 1, "{}", up.report);
+    assert_eq!(rows[0]["repo"].as_str(), Some(plain.as_str()), "{}", up.report);
+    assert_eq!(rows[0]["outcome"], "upgraded", "{}", up.report);
+    assert!(!up.run.stdout.contains(TOKEN) && !up.run.stderr.contains(TOKEN), "{}", up.run.output());
+    // Everywhere but the list file the test wrote.
+    for dir in ["home", "logs", "srv"] {
+        let leaks = files_holding(&f.sb.path(dir), TOKEN.as_bytes());
+        assert_eq!(leaks, Vec::<String>::new(), "files under {dir} holding the token");
+    }
+    assert!(!f.sb.read("r1.json").contains(TOKEN));
+    let named: Vec<String> = f.sb.files("home").into_iter().filter(|p| p.contains(TOKEN)).collect();
+    assert_eq!(named, Vec::<String>::new(), "paths naming the token");
+    check_mirror(&f.sb, &f.mirror("svc-a"));
+    f.check_branch("svc-a", BRANCH, "main", "2.0.0");
+}
+
+#[test]
+fn fleet_upgrade_http_with_an_empty_cache_finds_its_branch_unchanged() {
+    // The branch on the remote has the same parent and tree as the upgrade would make: a run
+    // that starts from nothing (a new CI machine) pushes nothing.
+    let mut f = Fleet::new(Kind::Http);
+    f.add("svc-a", "1.0.0");
+    f.upgrade(&["svc-a"], &[]).expect_code(0).expect(&f.line("svc-a"), "upgraded");
+    let refs = f.all_refs("svc-a");
+    f.sb.remove("home/.cache/pave");
+    f.server.as_ref().unwrap().clear_log();
+    f.upgrade(&["svc-a"], &[]).expect_code(0).expect(&f.line("svc-a"), "unchanged");
+    assert_eq!(f.all_refs("svc-a"), refs);
+    let pushes = f.server.as_ref().unwrap().receive_pack_requests();
+    assert!(!pushes.iter().any(|r| r["method"] == "POST"), "pushed anyway: {pushes:?}");
+}
+
+#[test]
+fn fleet_upgrade_file_dry_run_pushes_nothing() {
+    let mut f = Fleet::new(Kind::File);
+    f.add("svc-a", "1.0.0");
+    let refs = f.all_refs("svc-a");
+    let up = f.upgrade(&["svc-a"], &["--dry-run"]);
+    up.expect_code(0);
+    assert_eq!(f.all_refs("svc-a"), refs, "a dry run wrote to the remote");
+    assert_eq!(up.row(&f.line("svc-a"))["commit"], serde_json::Value::Null, "{}", up.report);
+}
+
+#[test]
+fn fleet_upgrade_file_without_push_leaves_the_remote_alone() {
+    let mut f = Fleet::new(Kind::File);
+    f.add("svc-a", "1.0.0");
+    let refs = f.all_refs("svc-a");
+    let lines = [f.line("svc-a")];
+    let up = f.upgrade_lines(&lines, &[], &[]);
+    up.expect_code(0).expect(&lines[0], "upgraded");
+    assert_eq!(f.all_refs("svc-a"), refs, "pushed without --push");
+    // The branch is in the mirror, one pave commit on the fetched default branch.
+    let mirror = f.mirror("svc-a");
+    let commit = up.row(&lines[0])["commit"].as_str().unwrap_or_default().to_string();
+    assert_trailers(&f.sb.git(&mirror, &["log", "-1", "--format=%B", &commit]));
+    assert_eq!(rev(&f.sb, &mirror, &format!("{commit}^")), f.rev("svc-a", "main"));
+}
