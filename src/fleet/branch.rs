@@ -112,6 +112,15 @@ fn prepare(
     let Some(target) = crate::upgrade::target(&catalog, &file, &fleet.request()).map_err(|e| with_hint(&e))? else {
         row.to.clone_from(&row.from);
         row.outcome = Outcome::UpToDate;
+        // On the version because pave's branch for it was merged: that is the rollout's news.
+        let branch = fleet.opts.branch.clone().unwrap_or_else(|| format!("pave/{}-{}", file.template.name, row.to));
+        if let Some(tip) = refs.commits.resolve(&format!("{}{branch}", refs.existing)).map_err(|e| e.to_string())?
+            && refs.commits.branch_state(&tip, refs.base).map_err(|e| e.to_string())? == BranchState::Merged
+        {
+            row.outcome = Outcome::Merged;
+            row.branch = Some(branch);
+            row.commit = Some(tip);
+        }
         return Ok(None);
     };
     row.to = target.to_string();

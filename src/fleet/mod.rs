@@ -61,10 +61,13 @@ pub(crate) fn from_list(text: &str) -> (Vec<Project>, Vec<RemoteLine>) {
         if crate::url::is_remote(first) {
             remotes.push((first.to_string(), words.next().map(str::to_string)));
         } else {
-            locals.push(Project {
-                dir: crate::fs::canonicalize(Path::new(line)).unwrap_or_else(|_| PathBuf::from(line)),
-                name: line.trim_end_matches('/').to_string(),
-            });
+            let dir = crate::fs::canonicalize(Path::new(line)).unwrap_or_else(|_| PathBuf::from(line));
+            // A repository's root that is not itself a project (a monorepo): its projects.
+            if crate::fs::is_dir(&dir) && crate::fs::entry_kind(&dir.join(FILE_NAME)).ok().flatten().is_none() {
+                locals.extend(discover(std::slice::from_ref(&dir)));
+                continue;
+            }
+            locals.push(Project { dir, name: line.trim_end_matches('/').to_string() });
         }
     }
     (locals, remotes)

@@ -226,6 +226,10 @@ fn healthy(repo: &git2::Repository) -> bool {
     if !repo.is_bare() {
         return false;
     }
+    // HEAD names a branch (unborn in a mirror, whose branches are remote-tracking).
+    if repo.head().is_err_and(|e| e.code() != git2::ErrorCode::UnbornBranch) {
+        return false;
+    }
     let Ok(refs) = repo.references() else { return false };
     refs.into_iter().all(|r| r.is_ok_and(|r| r.peel_to_commit().is_ok()))
 }
