@@ -13,7 +13,7 @@ use super::Context;
 use super::error::{Error, Result, exit};
 use super::fleet::{CatalogCache, sources};
 use crate::cli::FleetUpgradeArgs;
-use crate::fleet::upgrade::{Fleet, FleetOptions, Outcome, Repo, RepoOutcome, failed_in_report};
+use crate::fleet::upgrade::{Fleet, FleetOptions, Outcome, Repo, RepoOutcome, Timings, failed_in_report};
 
 /// The token for git over https: `PAVE_GIT_TOKEN`, else `GITHUB_TOKEN`.
 fn token() -> Option<String> {
@@ -89,8 +89,13 @@ pub(super) fn run(ctx: &Context, args: &FleetUpgradeArgs) -> Result<i32> {
     progress.finish();
     let elapsed = started.elapsed().as_secs_f64();
 
+    let timings = fleet.timings();
+    ctx.printer.verbose(&format!(
+        "time summed over repositories: fetch {:.2} s · plan {:.2} s · commit {:.2} s · push {:.2} s",
+        timings.fetch, timings.plan, timings.commit, timings.push
+    ));
     if let Some(path) = &args.report {
-        write_report(path, &outcomes, elapsed, args.dry_run)?;
+        write_report(path, &outcomes, elapsed, args.dry_run, &timings)?;
     }
     print_summary(ctx, &outcomes, elapsed, args);
     let any = |o: Outcome| outcomes.iter().any(|r| r.outcome == o);
@@ -212,7 +217,7 @@ fn print_summary(ctx: &Context, outcomes: &[RepoOutcome], elapsed: f64, args: &F
     }
 }
 
-fn write_report(path: &Path, outcomes: &[RepoOutcome], elapsed: f64, dry_run: bool) -> Result<()> {
+fn write_report(path: &Path, outcomes: &[RepoOutcome], elapsed: f64, dry_run: bool, timings: &Timings) -> Result<()> {
     let summary: BTreeMap<&str, usize> = counts(outcomes).into_iter().map(|(o, n)| (o.word(), n)).collect();
     let is_md = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("md") || e.eq_ignore_ascii_case("markdown"));
     let text = if is_md {
@@ -250,7 +255,13 @@ fn write_report(path: &Path, outcomes: &[RepoOutcome], elapsed: f64, dry_run: bo
     } else {
         let body = serde_json::json!({
             "projects": outcomes,
-            "summary": { "projects": outcomes.len(), "seconds": elapsed, "dry_run": dry_run, "outcomes": summary },
+            "summary": {
+                "projects": outcomes.len(),
+                "seconds": elapsed,
+                "dry_run": dry_run,
+                "outcomes": summary,
+                "timings": timings,
+            },
         });
         let mut t = serde_json::to_string_pretty(&body).map_err(|e| Error::Output(crate::ui::OutputError(e.into())))?;
         t.push('\n');

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use sha2::{Digest, Sha256};
 
-use super::upgrade::{Fleet, OnConflict, Outcome, RepoOutcome};
+use super::upgrade::{Fleet, OnConflict, Outcome, Phase, RepoOutcome};
 use crate::answers::NoPrompt;
 use crate::catalog::Catalog;
 use crate::git::{BranchState, Commits, PaveCommit};
@@ -62,7 +62,7 @@ pub(super) fn upgrade(refs: &Refs<'_>, jobs: Vec<Job>, fleet: &Fleet<'_>, rows: 
     let mut branches: BTreeMap<String, Vec<Prepared>> = BTreeMap::new();
     for job in jobs {
         let row = &mut rows[job.row];
-        match prepare(refs, job, fleet, row) {
+        match fleet.timed(Phase::Plan, || prepare(refs, job, fleet, row)) {
             Ok(Some((branch, p))) => branches.entry(branch).or_default().push(p),
             Ok(None) => {}
             Err(e) => fail(row, e),
@@ -252,7 +252,9 @@ fn upgrade_branch(
     }
     let write_ref = format!("{}{branch}", refs.write);
     let current = refs.commits.resolve(&write_ref).map_err(|e| err(&e))?;
-    let moved = refs.commits.set_ref(&write_ref, &tip.id, current.as_deref()).map_err(|e| err(&e))?;
+    let moved = fleet
+        .timed(Phase::Commit, || refs.commits.set_ref(&write_ref, &tip.id, current.as_deref()))
+        .map_err(|e| err(&e))?;
     let built_rows: Vec<usize> = built.iter().map(|(r, _)| *r).collect();
     for (row, c) in &built {
         let row = &mut rows[*row];
@@ -317,8 +319,9 @@ fn commit_project(
     row: &mut RepoOutcome,
 ) -> Result<Option<(usize, PaveCommit)>, String> {
     let files = CommitTree { commits: refs.commits, commit: refs.base, prefix: &p.prefix };
-    let session =
-        Session::open(p.file, &p.catalog, &files, &fleet.request(), &mut NoPrompt).map_err(|e| with_hint(&e))?;
+    let session = fleet.timed(Phase::Plan, || {
+        Session::open(p.file, &p.catalog, &files, &fleet.request(), &mut NoPrompt).map_err(|e| with_hint(&e))
+    })?;
     if session.current().is_some() || session.is_noop() {
         row.outcome = Outcome::UpToDate;
         return Ok(None);
@@ -340,8 +343,9 @@ fn commit_project(
     }
     let message = session.commit_message(Some(p.prefix.trim_end_matches('/')));
     let changes = crate::upgrade::tree_changes(&session.effects());
-    let commit =
-        refs.commits.commit_changes(parent, &p.prefix, &changes, &message, &p.inputs).map_err(|e| e.to_string())?;
+    let commit = fleet.timed(Phase::Commit, || {
+        refs.commits.commit_changes(parent, &p.prefix, &changes, &message, &p.inputs).map_err(|e| e.to_string())
+    })?;
     Ok(Some((p.row, commit)))
 }
 

@@ -6,6 +6,8 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
@@ -194,14 +196,37 @@ impl Repo {
     }
 }
 
-/// The run's shared state: options, catalogs, and digests of template versions (each computed
-/// once per run).
+/// Where a run's time went, summed over repositories: the report's `summary.timings`.
+#[derive(Debug, Default, Serialize)]
+pub(crate) struct Timings {
+    /// Opening, locking and fetching mirrors, in seconds.
+    pub fetch: f64,
+    /// Reading records, rendering and planning.
+    pub plan: f64,
+    /// Writing commits and moving branches.
+    pub commit: f64,
+    /// Pushing branches (with their leases).
+    pub push: f64,
+}
+
+/// The phases of a repository's upgrade, timed.
+#[derive(Clone, Copy)]
+pub(super) enum Phase {
+    Fetch,
+    Plan,
+    Commit,
+    Push,
+}
+
+/// The run's shared state: options, catalogs, digests of template versions (each computed once
+/// per run), and where the time went.
 pub(crate) struct Fleet<'a> {
     /// The options.
     pub opts: &'a FleetOptions,
     /// Loads (and caches) the catalog a project records.
     pub catalog_for: &'a (dyn Fn(Option<&str>) -> Result<Catalog, String> + Sync),
     digests: Mutex<HashMap<String, String>>,
+    nanos: [AtomicU64; 4],
 }
 
 impl<'a> Fleet<'a> {
@@ -210,7 +235,23 @@ impl<'a> Fleet<'a> {
         opts: &'a FleetOptions,
         catalog_for: &'a (dyn Fn(Option<&str>) -> Result<Catalog, String> + Sync),
     ) -> Self {
-        Self { opts, catalog_for, digests: Mutex::new(HashMap::new()) }
+        Self { opts, catalog_for, digests: Mutex::new(HashMap::new()), nanos: Default::default() }
+    }
+
+    /// Runs `f`, adding its time to `phase`.
+    pub(super) fn timed<T>(&self, phase: Phase, f: impl FnOnce() -> T) -> T {
+        let start = Instant::now();
+        let out = f();
+        let spent = u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.nanos[phase as usize].fetch_add(spent, Ordering::Relaxed);
+        out
+    }
+
+    /// The time spent so far in each phase.
+    pub(crate) fn timings(&self) -> Timings {
+        #[allow(clippy::cast_precision_loss)] // seconds for a report
+        let s = |p: Phase| self.nanos[p as usize].load(Ordering::Relaxed) as f64 / 1e9;
+        Timings { fetch: s(Phase::Fetch), plan: s(Phase::Plan), commit: s(Phase::Commit), push: s(Phase::Push) }
     }
 
     /// The request every project's session gets.
@@ -319,12 +360,13 @@ impl<'a> Fleet<'a> {
             Ok(l) => l,
             Err(e) => return failed(one_line(&e)),
         };
-        let mirror = match Mirror::open(&path, url, self.opts.auth.clone()) {
+        let opened = self.timed(Phase::Fetch, || {
+            let mirror = Mirror::open(&path, url, self.opts.auth.clone())?;
+            let fetched = mirror.fetch(wanted)?;
+            Ok::<_, crate::git::RemoteFailure>((mirror, fetched))
+        });
+        let (mirror, fetched) = match opened {
             Ok(m) => m,
-            Err(e) => return failed(e.0),
-        };
-        let fetched = match mirror.fetch(wanted) {
-            Ok(f) => f,
             Err(e) => return failed(e.0),
         };
         let commits = mirror.commits();
@@ -356,7 +398,7 @@ impl<'a> Fleet<'a> {
         let written = branch::upgrade(&refs, jobs, self, &mut rows);
         if self.opts.push {
             for w in written {
-                push(&mirror, &w, &mut rows);
+                self.timed(Phase::Push, || push(&mirror, &w, &mut rows));
             }
         }
         rows

@@ -14,7 +14,7 @@ pub(crate) use branch::{BranchState, Commits, PaveCommit, TreeChange};
 pub(crate) use certs::defer_ca_certificates;
 pub(crate) use clone::clone;
 pub(crate) use merge_file::merge_file;
-pub(crate) use mirror::{Auth, Mirror, Pushed, TRACKING};
+pub(crate) use mirror::{Auth, Mirror, Pushed, RemoteFailure, TRACKING};
 pub(crate) use repo::{ConflictEntry, ProjectRepo, Refusal};
 
 use std::path::{Path, PathBuf};
