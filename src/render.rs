@@ -117,11 +117,19 @@ pub(crate) fn meta(tv: &TemplateVersion, catalog: &Catalog) -> tera::Context {
     ctx
 }
 
-/// Renders a template version with a context into memory.
-pub(crate) fn render(tv: &TemplateVersion, ctx: &tera::Context) -> Result<RenderedTree, RenderError> {
+/// A version's templates, parsed: once per version, whatever the number of renders.
+fn compiled(tv: &TemplateVersion) -> Result<std::sync::Arc<tera::Tera>, RenderError> {
+    if let Some(tera) = tv.compiled.get() {
+        return Ok(tera.clone());
+    }
+    let tera = std::sync::Arc::new(compile(tv)?);
+    Ok(tv.compiled.get_or_init(|| tera).clone())
+}
+
+/// Parses every `.tera` file of a version (and its partials) into one Tera.
+fn compile(tv: &TemplateVersion) -> Result<tera::Tera, RenderError> {
     let excludes = crate::manifest::globset(&tv.manifest.files.exclude);
     let mut tera = crate::engine::engine();
-    let sources: Vec<_> = tv.files.iter().filter(|f| !excludes.is_match(&f.path)).collect();
     // Excluded `.tera` files are loaded first, each on its own and only when it parses, so
     // templates can `{% include %}` partials that never land in the project themselves.
     for f in tv.files.iter().filter(|f| excludes.is_match(&f.path) && f.link.is_none() && is_tera(&f.path)) {
@@ -130,7 +138,7 @@ pub(crate) fn render(tv: &TemplateVersion, ctx: &tera::Context) -> Result<Render
         }
     }
     let mut texts = Vec::new();
-    for f in &sources {
+    for f in tv.files.iter().filter(|f| !excludes.is_match(&f.path)) {
         if f.link.is_none() && is_tera(&f.path) {
             let text = std::str::from_utf8(&f.bytes).map_err(|_| RenderError::NotText(f.path.clone()))?;
             texts.push((f.path.as_str(), text));
@@ -140,6 +148,14 @@ pub(crate) fn render(tv: &TemplateVersion, ctx: &tera::Context) -> Result<Render
         file: tv.dir_display.clone(),
         message: crate::engine::tera_message(&e),
     })?;
+    Ok(tera)
+}
+
+/// Renders a template version with a context into memory.
+pub(crate) fn render(tv: &TemplateVersion, ctx: &tera::Context) -> Result<RenderedTree, RenderError> {
+    let excludes = crate::manifest::globset(&tv.manifest.files.exclude);
+    let tera = compiled(tv)?;
+    let sources: Vec<_> = tv.files.iter().filter(|f| !excludes.is_match(&f.path)).collect();
 
     let mut tree = RenderedTree::default();
     let mut origin: BTreeMap<String, &str> = BTreeMap::new();

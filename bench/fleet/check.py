@@ -4,6 +4,10 @@
   check.py before ROOT COUNT STATE.json
       no branch pave/* and no loose object in a sample of repositories (reset.sh worked);
       records the sample's HEAD commits and branch names into STATE.json
+  check.py rerun ROOT COUNT STATE.json BRANCH FIRST_REPORT.json RERUN_REPORT.json
+      the re-run with nothing changed: the report says COUNT `unchanged`; every repository's
+      BRANCH is still the commit the first run's report names; in the sample, no loose object
+      was added since the first run (nothing written)
   check.py after ROOT COUNT STATE.json BRANCH VERSION REPORT.json
       every repository has BRANCH (counted with git in all COUNT repositories); the report says
       COUNT projects upgraded; in the sample: HEAD and the checked-out branch unchanged,
@@ -81,6 +85,9 @@ def after(root: Path, count: int, state: Path, branch: str, version: str, report
             problems.append(f"{name}: the README's local line is missing on {branch}")
         if git(repo, "grep", "-l", "<<<<<<<", branch, check=False):
             problems.append(f"{name}: conflict markers on {branch}")
+    for name in heads:
+        heads[name]["loose"] = loose_objects(root / name)
+    state.write_text(json.dumps(heads, indent=2) + "\n")
     if not problems:
         print(f"    after: {with_branch}/{count} repositories have {branch}; {upgraded} upgraded in the report; "
               f"sample of {len(heads)}: HEAD unchanged, working tree clean, {version} recorded, local edits kept",
@@ -88,10 +95,38 @@ def after(root: Path, count: int, state: Path, branch: str, version: str, report
     return problems
 
 
+def loose_objects(repo: Path) -> list[str]:
+    objects = repo / ".git" / "objects"
+    return sorted(f"{d.name}/{f.name}" for d in objects.glob("[0-9a-f][0-9a-f]") for f in d.iterdir())
+
+
+def rerun(root: Path, count: int, state: Path, branch: str, first: Path, second: Path) -> list[str]:
+    problems = []
+    summary = json.loads(second.read_text())["summary"]
+    unchanged = summary.get("outcomes", {}).get("unchanged", 0)
+    if unchanged != count or summary.get("projects") != count:
+        problems.append(f"re-run report: {summary.get('outcomes')} (expected {count} unchanged)")
+    commits = {Path(p.get("dir") or p["path"]).name: p["commit"] for p in json.loads(first.read_text())["projects"]}
+    moved = [name for name, commit in sorted(commits.items())
+             if git(root / name, "rev-parse", "-q", "--verify", f"refs/heads/{branch}", check=False) != commit]
+    if moved:
+        problems.append(f"{len(moved)} branches differ from the first run's commit: {moved[:5]}")
+    heads = json.loads(state.read_text())
+    for name, was in heads.items():
+        if loose_objects(root / name) != was.get("loose"):
+            problems.append(f"{name}: the re-run wrote objects")
+    if not problems:
+        print(f"    re-run: {unchanged}/{count} unchanged; all {len(commits)} branches at the first run's commits; "
+              f"no object written in the sample of {len(heads)}", file=sys.stderr)
+    return problems
+
+
 def main() -> int:
     args = sys.argv[1:]
     if len(args) == 4 and args[0] == "before":
         problems = before(Path(args[1]), int(args[2]), Path(args[3]))
+    elif len(args) == 7 and args[0] == "rerun":
+        problems = rerun(Path(args[1]), int(args[2]), Path(args[3]), args[4], Path(args[5]), Path(args[6]))
     elif len(args) == 7 and args[0] == "after":
         problems = after(Path(args[1]), int(args[2]), Path(args[3]), args[4], args[5], Path(args[6]))
     else:

@@ -21,7 +21,11 @@
 # FLEET_TO (2.0.0), FLEET_DATA (data_classification=internal: 2.0.0's new required question),
 # FLEET_WORK (/tmp/pave-bench-fleet: outside any git work tree), FLEET_SETTLE (370: the
 # seconds that must separate the trash's last purge from the first run, see reset.sh), UPGRADE_RESULTS (bench/upgrade's
-# results, /tmp/pave-bench-upgrade/results, for the comparison with Copier), PAVE_BIN, PYTHON.
+# results, /tmp/pave-bench-upgrade/results, for the comparison with Copier), PAVE_BIN, PYTHON,
+# PAVE_BEFORE (a second pave binary, e.g. an older commit's: every run is then made with both,
+# interleaved, rows "pave" and "pave-before"), FLEET_RERUN (1: after each checked first run, time
+# a re-run of the same command with nothing changed; pave since 3bf224b reports `unchanged` for
+# every project and writes nothing; 0: no re-run).
 set -euo pipefail
 
 # shellcheck source=bench/lib.sh
@@ -56,6 +60,15 @@ mkdir -p "$FWORK"
 cp "$PAVE" "$FWORK/pave"
 PAVE=$FWORK/pave
 note "timing $PAVE: $("$PAVE" --version), sha256 $(sha256sum "$PAVE" | cut -c1-16)"
+RERUN=${FLEET_RERUN:-1}
+declare -A BIN=([pave]=$PAVE)
+LABELS=(pave)
+if [[ -n ${PAVE_BEFORE:-} ]]; then
+    cp "$PAVE_BEFORE" "$FWORK/pave-before"
+    BIN[pave-before]=$FWORK/pave-before
+    LABELS+=(pave-before)
+    note "also timing PAVE_BEFORE=$PAVE_BEFORE as pave-before, sha256 $(sha256sum "$FWORK/pave-before" | cut -c1-16)"
+fi
 
 step "fleet of $COUNT projects from rust-axum-service@$FROM in $FLEET"
 "$HERE/gen_fleet.sh" "$PAVE" "$FLEET" "$COUNT" "$FROM"
@@ -75,32 +88,49 @@ if [[ -e $FLEET/.last-purge ]]; then
         sleep "$wait"
     fi
 fi
+# One timed run: $1 label, $2 jobs, $3 kind (first|rerun), $4 tag. Appends a row to runs.jsonl.
+timed_run() {
+    local label=$1 jobs=$2 kind=$3 tag=$4 code load_before load_after row
+    load_before=$(cut -d' ' -f1 /proc/loadavg)
+    note "run $run, ${label}, --jobs $jobs, $kind run (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+    set +e
+    /usr/bin/time -v -o "$RESULTS/$tag.time.txt" \
+        "${BIN[$label]}" fleet upgrade "$FLEET" --to "$TO" "${data_args[@]}" --jobs "$jobs" \
+        --report "$RESULTS/$tag.report.json" >"$RESULTS/$tag.log" 2>&1
+    code=$?
+    set -e
+    load_after=$(cut -d' ' -f1 /proc/loadavg)
+    # An older pave (PAVE_BEFORE) may refuse a re-run over its own branches: recorded, not fatal.
+    if ((code != 0)) && [[ $kind == first || $label == pave ]]; then
+        echo "pave fleet upgrade exited with $code: see $RESULTS/$tag.log" >&2
+        tail -5 "$RESULTS/$tag.log" >&2
+        exit 1
+    fi
+    row=$("$PYTHON" "$HERE/summary.py" parse "$RESULTS/$tag.time.txt" "$RESULTS/$tag.report.json")
+    "$PYTHON" -c 'import json, sys; r = json.loads(sys.argv[1]); r.update(jobs=int(sys.argv[2]), run=int(sys.argv[3]), load_before=float(sys.argv[4]), load_after=float(sys.argv[5]), pave=sys.argv[6], kind=sys.argv[7], exit=int(sys.argv[8])); print(json.dumps(r))' \
+        "$row" "$jobs" "$run" "$load_before" "$load_after" "$label" "$kind" "$code" >>"$RESULTS/runs.jsonl"
+    note "$(tail -1 "$RESULTS/runs.jsonl")"
+}
+
 for ((run = 1; run <= REPEAT; run++)); do
     for jobs in "${JOBS[@]}"; do
-        tag=run$run-jobs$jobs
-        "$HERE/reset.sh" "$FLEET"
-        sync  # nothing left to write back from the reset or the previous run
-        "$PYTHON" "$HERE/check.py" before "$FLEET" "$COUNT" "$RESULTS/$tag.state.json"
-        load_before=$(cut -d' ' -f1 /proc/loadavg)
-        note "run $run, --jobs $jobs (load average $(cut -d' ' -f1-3 /proc/loadavg))"
-        set +e
-        /usr/bin/time -v -o "$RESULTS/$tag.time.txt" \
-            "$PAVE" fleet upgrade "$FLEET" --to "$TO" "${data_args[@]}" --jobs "$jobs" \
-            --report "$RESULTS/$tag.report.json" >"$RESULTS/$tag.log" 2>&1
-        code=$?
-        set -e
-        load_after=$(cut -d' ' -f1 /proc/loadavg)
-        if ((code != 0)); then
-            echo "pave fleet upgrade exited with $code: see $RESULTS/$tag.log" >&2
-            tail -5 "$RESULTS/$tag.log" >&2
-            exit 1
-        fi
-        row=$("$PYTHON" "$HERE/summary.py" parse "$RESULTS/$tag.time.txt")
-        "$PYTHON" -c 'import json, sys; r = json.loads(sys.argv[1]); r.update(jobs=int(sys.argv[2]), run=int(sys.argv[3]), load_before=float(sys.argv[4]), load_after=float(sys.argv[5])); print(json.dumps(r))' \
-            "$row" "$jobs" "$run" "$load_before" "$load_after" >>"$RESULTS/runs.jsonl"
-        note "$(tail -1 "$RESULTS/runs.jsonl")"
-        "$PYTHON" "$HERE/check.py" after "$FLEET" "$COUNT" "$RESULTS/$tag.state.json" "$BRANCH" "$TO" \
-            "$RESULTS/$tag.report.json"
+        for label in "${LABELS[@]}"; do
+            tag=run$run-jobs$jobs-$label
+            "$HERE/reset.sh" "$FLEET"
+            sync  # nothing left to write back from the reset or the previous run
+            "$PYTHON" "$HERE/check.py" before "$FLEET" "$COUNT" "$RESULTS/$tag.state.json"
+            timed_run "$label" "$jobs" first "$tag"
+            "$PYTHON" "$HERE/check.py" after "$FLEET" "$COUNT" "$RESULTS/$tag.state.json" "$BRANCH" "$TO" \
+                "$RESULTS/$tag.report.json"
+            if ((RERUN)); then
+                sync
+                timed_run "$label" "$jobs" rerun "$tag-rerun"
+                # pave since 3bf224b finds every branch unchanged; an older pave may not.
+                "$PYTHON" "$HERE/check.py" rerun "$FLEET" "$COUNT" "$RESULTS/$tag.state.json" "$BRANCH" \
+                    "$RESULTS/$tag.report.json" "$RESULTS/$tag-rerun.report.json" ||
+                    [[ $label == pave-before ]]
+            fi
+        done
     done
 done
 "$HERE/reset.sh" "$FLEET"

@@ -18,7 +18,14 @@ Layout written under OUT_DIR:
                                   cruft records the commit
   versions.json                   {"copier": {"v1": sha, "v2": sha}, "cookiecutter": {...}}
 
-Usage: gen_versions.py OUT_DIR
+Usage: gen_versions.py OUT_DIR [--files N]
+
+--files N (N >= the shared template's 53 files) pads both versions to N files with generated Go
+packages, `internal/gen/pNNNN/handler.go`: two thirds rendered (the service name, the port, an
+`{% if database %}` block), one third copied as they are. 2.0.0 changes one padding file in
+twenty (a new log line in the rendered ones, a new comment in the copied ones) on top of the
+release above, so a 1,000-file template's release changes ~55 files, deletes one and adds one.
+The padding is written for every tool, so each moves between the same two trees as before.
 """
 
 from __future__ import annotations
@@ -98,6 +105,54 @@ def version_2() -> list:
 
 V2 = version_2()
 
+PAD_TEMPLATE = """\
+// Package p{n:04d} is one of the generated handlers of {{{{ V.service_name }}}} (bench padding).
+package p{n:04d}
+
+import (
+	"log/slog"
+	"net/http"
+)
+
+// Handler serves /p{n:04d} on port {{{{ V.port }}}}.
+func Handler(w http.ResponseWriter, r *http.Request) {{
+	slog.Info("request", "handler", "p{n:04d}", "service", "{{{{ V.service_name }}}}")
+{{% if V.database %}}\t// The handler reads from the service's PostgreSQL database.
+{{% endif %}}\tw.WriteHeader(http.StatusOK)
+}}
+"""
+PAD_PLAIN = """\
+// Package p{n:04d} is one of the generated handlers (bench padding, copied as it is).
+package p{n:04d}
+
+import "net/http"
+
+// Handler serves /p{n:04d}.
+func Handler(w http.ResponseWriter, r *http.Request) {{
+	w.WriteHeader(http.StatusOK)
+}}
+"""
+
+
+def padding(total: int) -> tuple[list, list]:
+    """(version 1's padding files, version 2's): `total` files in all for version 1."""
+    v1, v2 = [], []
+    for n in range(1, max(0, total - len(V1)) + 1):
+        render = n % 3 != 0
+        text = (PAD_TEMPLATE if render else PAD_PLAIN).format(n=n)
+        path = f"internal/gen/p{n:04d}/handler.go"
+        v1.append((path, text, render, False))
+        if n % 20 == 0:
+            if render:
+                new = text.replace("\tw.WriteHeader(http.StatusOK)\n",
+                                   "\tslog.Debug(\"done\", \"handler\", \"p%04d\")\n\tw.WriteHeader(http.StatusOK)\n" % n)
+            else:
+                new = text.replace("// Handler serves", "// Handler serves, since 2.0.0 without a body,")
+            assert new != text
+            text = new
+        v2.append((path, text, render, False))
+    return v1, v2
+
 
 def generate(files: list, writer, out: Path) -> None:
     """Runs one of gen_template's writers with FILES swapped for this version's list."""
@@ -168,10 +223,18 @@ def gen_git_template(out: Path, tool: str, writer) -> dict[str, str]:
 
 
 def main() -> int:
-    if len(sys.argv) != 2:
+    global V1, V2
+    args = sys.argv[1:]
+    total = 0
+    if len(args) == 3 and args[1] == "--files":
+        total = int(args[2])
+        args = args[:1]
+    if len(args) != 1 or (total and total < len(V1)):
         print(__doc__, file=sys.stderr)
         return 2
-    out = Path(sys.argv[1]).resolve()
+    pad1, pad2 = padding(total)
+    V1, V2 = V1 + pad1, V2 + pad2
+    out = Path(args[0]).resolve()
     out.mkdir(parents=True, exist_ok=True)
     gen_pave(out)
     versions = {
@@ -180,8 +243,10 @@ def main() -> int:
     }
     (out / "versions.json").write_text(json.dumps(versions, indent=2) + "\n")
     changed = sorted(V2_CHANGES)
-    print(f"{len(V1)} files in 1.0.0, {len(V2)} in 2.0.0: {len(changed)} changed ({', '.join(changed)}), "
-          f"added {', '.join(p for p, *_ in V2_ADDED)}, removed {', '.join(sorted(V2_REMOVED))} -> {out}")
+    padded = sum(1 for a, b in zip(pad1, pad2) if a != b)
+    print(f"{len(V1)} files in 1.0.0, {len(V2)} in 2.0.0: {len(changed)} changed ({', '.join(changed)})"
+          + (f" and {padded} of the {len(pad1)} padding files" if pad1 else "")
+          + f", added {', '.join(p for p, *_ in V2_ADDED)}, removed {', '.join(sorted(V2_REMOVED))} -> {out}")
     return 0
 
 

@@ -26,7 +26,11 @@
 # busy machine; hyperfine runs each tool's runs back to back with --prepare), BENCH_UPGRADE_WORK
 # (/tmp/pave-bench-upgrade: it must be outside any git work tree, because `pave new` refuses to
 # nest a repository and the tools need the project to be its own repository), BENCH_DIAGNOSTIC=0
-# (skip the diagnostic "pave-no-ca" row, see README.md), PAVE_BIN, PYTHON (python3).
+# (skip the diagnostic "pave-no-ca" row, see README.md), PAVE_BIN, PYTHON (python3),
+# UPGRADE_FILES (unset: the shared 53-file template; N: padded to N files, see gen_versions.py
+# --files), UPGRADE_TOOLS ("pave copier cruft": the tools made, checked and timed; "pave" alone
+# for a quick run on a large template), PAVE_BEFORE (another pave binary, e.g. an older commit's:
+# timed as the row "pave-before" on the same prepared pave project, interleaved with the others).
 set -euo pipefail
 
 export BENCH_TIMER=${BENCH_TIMER:-python}
@@ -61,6 +65,10 @@ cp "$PAVE" "$UWORK/pave"
 PAVE=$UWORK/pave
 note "timing $PAVE: $("$PAVE" --version), sha256 $(sha256sum "$PAVE" | cut -c1-16)"
 
+read -r -a WANTED <<<"${UPGRADE_TOOLS:-pave copier cruft}"
+wants() { [[ " ${WANTED[*]} " == *" $1 "* ]]; }
+wants pave || { echo "UPGRADE_TOOLS must include pave (the ratios are to pave)" >&2; exit 2; }
+
 step "Copier and cruft in $VENV"
 if [[ -x $VENV/bin/copier && -x $VENV/bin/cruft ]]; then
     note "already installed"
@@ -76,10 +84,15 @@ declare -A VERSION=(
     [cruft]=$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("cruft"))')
 )
 VERSION[pave-no-ca]=${VERSION[pave]}
+if [[ -n ${PAVE_BEFORE:-} ]]; then
+    cp "$PAVE_BEFORE" "$UWORK/pave-before"
+    VERSION[pave-before]=$("$UWORK/pave-before" --version | awk '{print $2}')
+    note "also timing PAVE_BEFORE=$PAVE_BEFORE as pave-before, sha256 $(sha256sum "$UWORK/pave-before" | cut -c1-16)"
+fi
 note "pave ${VERSION[pave]}, copier ${VERSION[copier]}, cruft ${VERSION[cruft]} (cookiecutter $("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("cookiecutter"))')), $(git --version)"
 
 step "template bench-service 1.0.0 and 2.0.0 in every format, into $UWORK"
-"$PYTHON" "$HERE/gen_versions.py" "$UWORK"
+"$PYTHON" "$HERE/gen_versions.py" "$UWORK" ${UPGRADE_FILES:+--files "$UPGRADE_FILES"}
 CC_V1=$("$PYTHON" -c 'import json, sys; print(json.load(open(sys.argv[1]))["cookiecutter"]["v1"])' "$UWORK/versions.json")
 
 # git init (unless pave new already did), stage everything, commit.
@@ -93,14 +106,21 @@ rm -rf "$PREPARED" "$CHECK" "$RUN" "$RESULTS"
 mkdir -p "$PREPARED" "$CHECK" "$RUN" "$RESULTS"
 pave_data=(); for a in "${ANSWERS[@]}"; do pave_data+=(-d "$a"); done
 "$PAVE" new bench-service@1.0.0 "$PREPARED/pave" --no-input -q --catalog "$UWORK/pave-catalog" "${pave_data[@]}"
-"$COPIER" copy --quiet --defaults --vcs-ref v1.0.0 "${pave_data[@]}" "$UWORK/copier" "$PREPARED/copier"
-commit_all "$PREPARED/copier" "Create from bench-service 1.0.0"
-extra=$("$PYTHON" -c 'import json, sys; print(json.dumps(dict(a.split("=", 1) for a in sys.argv[1:])))' "${ANSWERS[@]}")
-"$CRUFT" create "$UWORK/cookiecutter" --checkout "$CC_V1" --no-input --output-dir "$UWORK/cruft-out" \
-    --extra-context "$extra" >/dev/null
-mv "$UWORK/cruft-out/payments" "$PREPARED/cruft" && rmdir "$UWORK/cruft-out"
-commit_all "$PREPARED/cruft" "Create from bench-service 1.0.0"
-for tool in pave copier cruft; do
+made=(pave)
+if wants copier; then
+    "$COPIER" copy --quiet --defaults --vcs-ref v1.0.0 "${pave_data[@]}" "$UWORK/copier" "$PREPARED/copier"
+    commit_all "$PREPARED/copier" "Create from bench-service 1.0.0"
+    made+=(copier)
+fi
+if wants cruft; then
+    extra=$("$PYTHON" -c 'import json, sys; print(json.dumps(dict(a.split("=", 1) for a in sys.argv[1:])))' "${ANSWERS[@]}")
+    "$CRUFT" create "$UWORK/cookiecutter" --checkout "$CC_V1" --no-input --output-dir "$UWORK/cruft-out" \
+        --extra-context "$extra" >/dev/null
+    mv "$UWORK/cruft-out/payments" "$PREPARED/cruft" && rmdir "$UWORK/cruft-out"
+    commit_all "$PREPARED/cruft" "Create from bench-service 1.0.0"
+    made+=(cruft)
+fi
+for tool in "${made[@]}"; do
     "$PYTHON" "$HERE/project.py" edit "$PREPARED/$tool"
     commit_all "$PREPARED/$tool" "Local edits: more memory, notes in the README"
 done
@@ -112,9 +132,11 @@ declare -A CMD=(
     [pave-no-ca]="env SSL_CERT_FILE=/dev/null SSL_CERT_DIR=/nonexistent $PAVE upgrade {DIR} --no-input -q"
     [copier]="$COPIER update --defaults --quiet {DIR}"
     [cruft]="$CRUFT update -y -p {DIR}"
+    [pave-before]="$UWORK/pave-before upgrade {DIR} --no-input -q"
 )
-declare -A SOURCE=([pave]=pave [pave-no-ca]=pave [copier]=copier [cruft]=cruft)
-tools=(pave copier cruft)
+declare -A SOURCE=([pave]=pave [pave-no-ca]=pave [pave-before]=pave [copier]=copier [cruft]=cruft)
+tools=("${made[@]}")
+[[ -n ${PAVE_BEFORE:-} ]] && tools+=(pave-before)
 [[ ${BENCH_DIAGNOSTIC:-1} != 0 ]] && tools+=(pave-no-ca)
 cmd_for() { local c=${CMD[$1]}; echo "${c//\{DIR\}/$2}"; }
 
@@ -166,5 +188,5 @@ entries=()
 for tool in "${tools[@]}"; do entries+=("$tool=${VERSION[$tool]}=$RESULTS/$tool.json"); done
 "$PYTHON" "$BENCH/report.py" "${entries[@]}"
 "$PYTHON" "$BENCH/report.py" --markdown "${entries[@]}" >"$RESULTS/table.md"
-"$PYTHON" "$HERE/targets.py" "$RESULTS" | tee "$RESULTS/targets.txt"
+"$PYTHON" "$HERE/targets.py" "$RESULTS" ${UPGRADE_FILES:+--files "$UPGRADE_FILES"} | tee "$RESULTS/targets.txt"
 note "markdown table: $RESULTS/table.md; raw timings: $RESULTS/*.json; Copier's median per repository for bench/fleet: $RESULTS/copier.json"

@@ -202,6 +202,8 @@ pub(crate) struct TemplateVersion {
     pub files: Vec<SourceFile>,
     /// How the version directory is shown in errors.
     pub dir_display: String,
+    /// Its templates, parsed once (by `render`): a fleet renders a version for every project.
+    pub compiled: std::sync::OnceLock<std::sync::Arc<tera::Tera>>,
 }
 
 impl Catalog {
@@ -336,6 +338,7 @@ impl Catalog {
             manifest,
             files,
             dir_display: self.store.display_path(&dir),
+            compiled: std::sync::OnceLock::new(),
         })
     }
 }

@@ -34,6 +34,8 @@ pub(super) struct Refs<'a> {
     pub existing: &'a str,
     /// Where branches are written: `refs/heads/`.
     pub write: &'a str,
+    /// Why a project's branch may not be written now (uncommitted changes in a checkout), by row.
+    pub refuse: &'a dyn Fn(usize) -> Option<String>,
 }
 
 /// A branch this run wrote, for the push that follows.
@@ -228,6 +230,10 @@ fn upgrade_branch(
     for p in preps {
         let row = &mut rows[p.row];
         row.superseded.clone_from(&older);
+        if let Some(why) = (refs.refuse)(p.row) {
+            fail(row, why);
+            continue;
+        }
         match commit_project(refs, &parent, p, fleet, row) {
             Ok(Some(c)) => {
                 parent.clone_from(&c.1.id);
@@ -318,7 +324,7 @@ fn commit_project(
     fleet: &Fleet<'_>,
     row: &mut RepoOutcome,
 ) -> Result<Option<(usize, PaveCommit)>, String> {
-    let files = CommitTree { commits: refs.commits, commit: refs.base, prefix: &p.prefix };
+    let files = CommitTree { files: refs.commits.files_at(refs.base, &p.prefix).map_err(|e| e.to_string())? };
     let session = fleet.timed(Phase::Plan, || {
         Session::open(p.file, &p.catalog, &files, &fleet.request(), &mut NoPrompt).map_err(|e| with_hint(&e))
     })?;

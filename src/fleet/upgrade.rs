@@ -311,19 +311,27 @@ impl<'a> Fleet<'a> {
         let mut rows: Vec<RepoOutcome> =
             projects.iter().map(|p| RepoOutcome::new(p.name.clone(), p.dir.display().to_string(), None)).collect();
         let mut jobs = Vec::new();
-        let mut opened: Option<ProjectRepo> = None;
+        let mut opened: Vec<(usize, ProjectRepo)> = Vec::new();
         for (i, p) in projects.iter().enumerate() {
             match open_local(&p.dir) {
                 Ok(repo) => {
                     jobs.push(Job { row: i, prefix: repo.project_prefix().to_string() });
-                    if opened.is_none() {
-                        opened = Some(repo);
-                    }
+                    opened.push((i, repo));
                 }
                 Err(e) => rows[i].error = Some(e),
             }
         }
-        let Some(repo) = opened else { return rows };
+        // Uncommitted changes in a project's directory stop a branch from being written for it
+        // (it would silently leave out work in progress); looked at only when one would be.
+        let dirty = |row: usize| {
+            let (_, repo) = opened.iter().find(|(r, _)| *r == row)?;
+            match repo.precheck(false) {
+                Ok(None) => None,
+                Ok(Some(refusal)) => Some(refusal.explain(&projects[row].dir).0),
+                Err(e) => Some(one_line(&e)),
+            }
+        };
+        let Some((_, repo)) = opened.first() else { return rows };
         let (base, base_name) = match repo.head_commit() {
             Ok(b) => (b, repo.head_branch().unwrap_or_default()),
             Err(e) => {
@@ -340,6 +348,7 @@ impl<'a> Fleet<'a> {
             base_name: &base_name,
             existing: "refs/heads/",
             write: "refs/heads/",
+            refuse: &dirty,
         };
         branch::upgrade(&refs, jobs, self, &mut rows);
         rows
@@ -394,6 +403,7 @@ impl<'a> Fleet<'a> {
             base_name: &fetched.branch,
             existing: TRACKING,
             write: "refs/heads/",
+            refuse: &|_| None,
         };
         let written = branch::upgrade(&refs, jobs, self, &mut rows);
         if self.opts.push {
@@ -443,7 +453,8 @@ fn open_local(dir: &Path) -> Result<ProjectRepo, String> {
     if let Some(reason) = repo.fleet_precheck().map_err(|e| one_line(&e))? {
         return Err(reason);
     }
-    if let Some(refusal) = repo.precheck(false).map_err(|e| one_line(&e))? {
+    // A merge in progress, a locked index: refused now. Uncommitted changes: when writing.
+    if let Some(refusal) = repo.precheck(true).map_err(|e| one_line(&e))? {
         return Err(refusal.explain(dir).0);
     }
     Ok(repo)

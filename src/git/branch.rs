@@ -49,6 +49,30 @@ pub(crate) struct Commits<'a> {
     pub(super) path: &'a Path,
 }
 
+/// The files of one directory of a commit.
+pub(crate) struct FilesAt<'a> {
+    commits: &'a Commits<'a>,
+    tree: Option<git2::Tree<'a>>,
+}
+
+impl FilesAt<'_> {
+    /// The file at `path` under the directory (`None` when absent or not a file).
+    pub(crate) fn read(&self, path: &str) -> Result<Option<RenderedFile>, GitError> {
+        let Some(tree) = &self.tree else { return Ok(None) };
+        let Ok(entry) = tree.get_path(Path::new(path)) else { return Ok(None) };
+        if entry.kind() != Some(git2::ObjectType::Blob) {
+            return Ok(None);
+        }
+        let repo = self.commits.repo;
+        let blob = repo.find_blob(entry.id()).map_err(|e| self.commits.err("read a file", e))?;
+        let bytes = blob.content().to_vec();
+        Ok(Some(match entry.filemode() {
+            0o120_000 => RenderedFile::Symlink { target: String::from_utf8_lossy(&bytes).into_owned() },
+            mode => RenderedFile::File { bytes, executable: mode == 0o100_755 },
+        }))
+    }
+}
+
 fn oid(id: &str) -> Result<git2::Oid, git2::Error> {
     git2::Oid::from_str(id)
 }
@@ -84,17 +108,22 @@ impl Commits<'_> {
 
     /// A file of a commit's tree (`None` when absent or not a file).
     pub(crate) fn read_file(&self, commit: &str, path: &str) -> Result<Option<RenderedFile>, GitError> {
+        self.files_at(commit, "")?.read(path)
+    }
+
+    /// The files under `prefix` of a commit, for many reads (the tree is looked up once).
+    pub(crate) fn files_at(&self, commit: &str, prefix: &str) -> Result<FilesAt<'_>, GitError> {
         let tree = self.tree(commit)?;
-        let Ok(entry) = tree.get_path(Path::new(path)) else { return Ok(None) };
-        if entry.kind() != Some(git2::ObjectType::Blob) {
-            return Ok(None);
-        }
-        let blob = entry.to_object(self.repo).and_then(|o| o.peel_to_blob()).map_err(|e| self.err("read a file", e))?;
-        let bytes = blob.content().to_vec();
-        Ok(Some(match entry.filemode() {
-            0o120_000 => RenderedFile::Symlink { target: String::from_utf8_lossy(&bytes).into_owned() },
-            mode => RenderedFile::File { bytes, executable: mode == 0o100_755 },
-        }))
+        let dir = prefix.trim_end_matches('/');
+        let tree = if dir.is_empty() {
+            Some(tree)
+        } else {
+            match tree.get_path(Path::new(dir)) {
+                Ok(entry) => entry.to_object(self.repo).ok().and_then(|o| o.into_tree().ok()),
+                Err(_) => None,
+            }
+        };
+        Ok(FilesAt { commits: self, tree })
     }
 
     /// The id of the tree at `dir` in a commit (`""`: the root), as a fingerprint of its content.

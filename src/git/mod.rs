@@ -10,7 +10,7 @@ mod merge_file;
 mod mirror;
 mod repo;
 
-pub(crate) use branch::{BranchState, Commits, PaveCommit, TreeChange};
+pub(crate) use branch::{BranchState, Commits, FilesAt, PaveCommit, TreeChange};
 pub(crate) use certs::defer_ca_certificates;
 pub(crate) use clone::clone;
 pub(crate) use merge_file::merge_file;

@@ -59,17 +59,13 @@ impl ProjectFiles for WorkTree<'_> {
 
 /// The project's files in a commit: the tip of the branch a fleet upgrade starts from.
 pub(crate) struct CommitTree<'a> {
-    /// The repository's commits.
-    pub commits: &'a crate::git::Commits<'a>,
-    /// The commit.
-    pub commit: &'a str,
-    /// The project's directory in it: `""` or ending in `/`.
-    pub prefix: &'a str,
+    /// The project's directory in the commit.
+    pub files: crate::git::FilesAt<'a>,
 }
 
 impl ProjectFiles for CommitTree<'_> {
     fn get(&self, path: &str) -> Result<Option<RenderedFile>, ReadError> {
-        Ok(self.commits.read_file(self.commit, &format!("{}{path}", self.prefix))?)
+        Ok(self.files.read(path)?)
     }
 
     fn is_untracked(&self, _: &str) -> bool {
