@@ -84,18 +84,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn credentials_are_redacted() {
-        use crate::url::{redact, scrub};
-        assert_eq!(
-            redact("https://bot:s3cret@git.example.com/platform/paths.git"),
-            "https://git.example.com/platform/paths.git"
-        );
-        assert_eq!(redact("https://git.example.com/p.git"), "https://git.example.com/p.git");
-        assert_eq!(redact("/srv/paths.git"), "/srv/paths.git");
-        assert_eq!(scrub("failed for https://bot:s3cret@h/x", "https://bot:s3cret@h/x"), "failed for https://h/x");
-    }
-
-    #[test]
     fn git_sources_are_recognised() {
         assert!(is_git_source("https://example.com/paths.git"));
         assert!(is_git_source("git@example.com:platform/paths.git"));

@@ -66,6 +66,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn credentials_are_redacted() {
+        assert_eq!(
+            redact("https://bot:s3cret@git.example.com/platform/paths.git"),
+            "https://git.example.com/platform/paths.git"
+        );
+        assert_eq!(redact("https://git.example.com/p.git"), "https://git.example.com/p.git");
+        assert_eq!(redact("/srv/paths.git"), "/srv/paths.git");
+        assert_eq!(scrub("failed for https://bot:s3cret@h/x", "https://bot:s3cret@h/x"), "failed for https://h/x");
+    }
+
+    #[test]
     fn mirrors_are_placed_by_host_and_path() {
         assert_eq!(mirror_rel_path("https://tok@github.com/acme/svc-a.git"), "github.com/acme/svc-a.git");
         assert_eq!(mirror_rel_path("http://127.0.0.1:8080/svc-a"), "127.0.0.1_8080/svc-a.git");
