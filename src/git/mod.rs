@@ -5,11 +5,13 @@
 
 mod branch;
 mod clone;
+mod history;
 mod merge_file;
 mod repo;
 
 pub(crate) use branch::{BranchWrite, TreeChange};
 pub(crate) use clone::clone;
+pub(crate) use history::{FileHistories, FileVersion, file_histories, first_added};
 pub(crate) use merge_file::merge_file;
 pub(crate) use repo::{ConflictEntry, ProjectRepo, Refusal};
 
