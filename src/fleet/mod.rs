@@ -1,7 +1,11 @@
 //! The fleet: finding projects under roots or in a list, shards, and grouping them by
 //! repository. Where each stands is [`status`]; upgrading each is [`upgrade`].
 
+pub(crate) mod dates;
+pub(crate) mod history;
 mod html;
+pub(crate) mod scorecard;
+pub(crate) mod scorecard_html;
 pub(crate) mod status;
 pub(crate) mod upgrade;
 
