@@ -53,7 +53,7 @@ fn released_left_out(manifest: &[u8]) -> std::borrow::Cow<'_, [u8]> {
 pub(crate) fn digest(manifest: &[u8], files: &[SourceFile]) -> String {
     let mut h = Sha256::new();
     h.update(b"template.toml\0");
-    h.update(&released_left_out(manifest));
+    h.update(released_left_out(manifest));
     for f in files {
         h.update(b"\0file\0");
         h.update(f.path.as_bytes());
