@@ -147,26 +147,12 @@ fn template_infos(ctx: &Context, found: &[Project]) -> BTreeMap<String, Template
                 .versions
                 .iter()
                 .filter(|v| v.pre.is_empty())
-                .map(|v| (v.clone(), release_date(&catalog, &entry.name, v)))
+                .map(|v| (v.clone(), crate::releases::release_date(&catalog, &entry.name, v)))
                 .collect();
             infos.insert(entry.name.clone(), TemplateInfo { maturity: Some(entry.maturity), releases });
         }
     }
     infos
-}
-
-/// A version's `released` date, else (a catalog in git) the day of the commit that added its
-/// template.toml.
-pub(crate) fn release_date(catalog: &Catalog, name: &str, v: &semver::Version) -> Option<Day> {
-    let entry = catalog.entry(name).ok()?;
-    if let Some(d) = catalog.manifest(entry, v).ok().and_then(|m| m.template.released).and_then(|r| r.date) {
-        return Some(Day::from_toml(d));
-    }
-    match &catalog.store {
-        crate::store::Store::Dir(root) => crate::git::first_added(root, &format!("templates/{name}/{v}/template.toml"))
-            .map(|((t, o), _)| Day::from_time(t, o)),
-        crate::store::Store::Embedded => None,
-    }
 }
 
 /// `pave fleet scorecard`.
