@@ -320,6 +320,9 @@ pub(crate) struct CatalogPublishArgs {
     /// Markdown or HTML
     #[arg(long, value_enum, default_value_t = PublishFormat::Html)]
     pub format: PublishFormat,
+    /// Add adoption per template and version from `pave fleet status --json` output
+    #[arg(long, value_name = "STATUS.json")]
+    pub fleet: Option<PathBuf>,
 }
 
 /// `pave catalog list`.

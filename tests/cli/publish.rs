@@ -88,8 +88,13 @@ fn catalog_publish_markdown_lists_versions_changes_and_retirements() {
     let out = Test::new().args(["catalog", "publish", "--out", "site", "--format", "md"]).run();
     let md = out.read("site/README.md");
     assert!(md.contains("| [rust-axum-service](#rust-axum-service) | stable |"), "{md}");
-    assert!(md.contains("- **Versions:** 1.0.0, 1.1.0, 2.0.0"), "every version is listed");
-    assert!(md.contains("#### 2.0.0"), "each version has its changes");
+    assert!(
+        md.contains(
+            "- **Versions:** 1.0.0 (released 2026-11-29), 1.1.0 (released 2026-11-29), 2.0.0 (released 2026-11-29)"
+        ),
+        "every version is listed with its release date"
+    );
+    assert!(md.contains("#### 2.0.0 — released 2026-11-29"), "each version has its changes");
     assert!(md.contains("## Retirement list\n\n- **node-express-service** — use node-ts-service"), "{md}");
     assert!(
         md.contains("Replacement: [python-fastapi-service](#python-fastapi-service)"),
