@@ -15,6 +15,7 @@ mod errors;
 mod fixtures;
 mod fleet;
 mod git;
+mod history;
 mod new;
 mod pty;
 mod publish;

@@ -57,6 +57,19 @@ fn assert_png(png: &Path) {
     assert!(bytes.len() > 20_000, "a blank page? only {} bytes", bytes.len());
 }
 
+/// Opens `page` in headless Chromium (when it is installed): no console error, and a screenshot
+/// that is not blank, kept as `name`.
+pub fn check_in_chromium(page: &Path, sandbox: &crate::sandbox::Sandbox, name: &str) {
+    if chromium().is_none() {
+        return;
+    }
+    let png = sandbox.path(name);
+    let log = screenshot(page, &png, &sandbox.path("chrome-profile"));
+    assert!(!log.contains("CONSOLE") && !log.contains("Uncaught"), "the page logged errors:\n{log}");
+    assert_png(&png);
+    keep(&png, name);
+}
+
 #[test]
 fn catalog_publish_html_is_self_contained_and_renders_in_chromium() {
     let out =
