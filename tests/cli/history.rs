@@ -3,6 +3,7 @@
 //! event dates, a malformed version in an old commit, a rewritten branch, a shallow clone, a
 //! project moved inside a monorepo, lead-time figures, and the scorecard page in Chromium.
 
+use std::fmt::Write as _;
 use std::process::Command;
 
 use crate::fixtures::{MINI_MANIFEST, MINI_README};
@@ -28,9 +29,11 @@ fn record(version: &str, team: &str, exceptions: &[(&str, &str)]) -> String {
         "[template]\nname = \"svc\"\nversion = \"{version}\"\n\n[answers]\nservice_name = \"s\"\nowner = \"{team}\"\n"
     );
     for (rule, expires) in exceptions {
-        text.push_str(&format!(
+        write!(
+            text,
             "\n[[exceptions]]\nrule = \"{rule}\"\nowner = \"alice@example.com\"\nreason = \"custom job\"\nexpires = {expires}\n"
-        ));
+        )
+        .unwrap();
     }
     text
 }
