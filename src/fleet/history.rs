@@ -367,3 +367,7 @@ fn catalog_info_owner(dir: &std::path::Path) -> Option<String> {
         .filter_map(|doc| serde_saphyr::from_str::<Info>(doc).ok())
         .find_map(|i| i.spec.and_then(|s| s.owner))
 }
+
+#[cfg(test)]
+#[path = "history_tests.rs"]
+mod tests;
