@@ -17,7 +17,7 @@ fn version(day: &str, text: Option<&str>) -> FileVersion {
 fn record(v: &str, exception: Option<&str>) -> String {
     let mut t = format!("[template]\nname = \"svc\"\nversion = \"{v}\"\n[answers]\nteam = \"t\"\n");
     if let Some(expires) = exception {
-        t.push_str(&format!("[[exceptions]]\nrule = \"r\"\nowner = \"o\"\nreason = \"x\"\nexpires = {expires}\n"));
+        t = t + "[[exceptions]]\nrule = \"r\"\nowner = \"o\"\nreason = \"x\"\nexpires = " + expires + "\n";
     }
     t
 }
