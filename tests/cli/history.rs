@@ -356,3 +356,22 @@ fn catalog_publish_shows_defaults_as_words() {
     assert!(md.contains("| derived from service_name |"), "a Tera default reads as words");
     assert!(!md.contains("{{"), "no template source on the page");
 }
+
+#[test]
+fn catalog_in_git_dates_a_version_without_released_by_its_commit() {
+    let t = catalog();
+    let s = t.sandbox();
+    let path = "catalog/templates/svc/2.0.0/template.toml";
+    s.write(path, s.read(path).replace("released = 2026-10-01\n", ""));
+    s.git("catalog", &["init", "-q", "-b", "main"]);
+    git_at(s, "catalog", "2026-09-20", &["add", "-A"]);
+    git_at(s, "catalog", "2026-09-20", &["commit", "-q", "-m", "three versions"]);
+    let out = t.args(["catalog", "publish", "--out", "site", "--format", "md"]).run();
+    let md = out.read("site/README.md");
+    assert!(
+        md.contains(
+            "- **Versions:** 1.0.0 (released 2026-01-05), 1.1.0 (released 2026-04-10), 2.0.0 (released 2026-09-20)"
+        ),
+        "the field wins; without it, the commit that added the version: {md}"
+    );
+}
