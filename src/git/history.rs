@@ -89,18 +89,16 @@ pub(crate) fn file_histories(dir: &Path, paths: &[String]) -> Result<FileHistori
     let branch = head.shorthand().unwrap_or("HEAD").to_string();
     let ref_name = head.name().map(str::to_string);
     let tip = head.peel_to_commit().map_err(gerr("read HEAD's commit", dir))?;
-    let mut walk = repo.revwalk().map_err(gerr("walk the history", dir))?;
-    walk.push(tip.id()).map_err(gerr("walk the history", dir))?;
-    walk.simplify_first_parent().map_err(gerr("walk the history", dir))?;
 
     let mut tracks: Vec<Track> =
         paths.iter().map(|p| Track { path: p.clone(), newer: None, found: Vec::new() }).collect();
     let mut commits = 0;
     let mut oldest: Option<(i64, i32)> = None;
     let mut newer_tree: Option<git2::Tree<'_>> = None;
-    for id in walk {
-        let Ok(id) = id else { break }; // a shallow boundary or a missing object ends the walk
-        let Ok(commit) = repo.find_commit(id) else { break };
+    // First parents, by hand: a revision walk would keep a queue of every commit for nothing.
+    let mut next = Some(tip);
+    while let Some(commit) = next.take() {
+        let id = commit.id();
         let tree = commit.tree().map_err(gerr("read a tree", dir))?;
         let when = commit.committer().when();
         let (time, offset) = (when.seconds(), when.offset_minutes());
@@ -130,6 +128,8 @@ pub(crate) fn file_histories(dir: &Path, paths: &[String]) -> Result<FileHistori
             t.newer = Some(Seen { commit: id, time, offset, blob, path: t.path.clone() });
         }
         newer_tree = Some(tree);
+        // A shallow boundary (or a missing object) has no parent to read: the walk ends there.
+        next = commit.parent(0).ok();
     }
     let shallow = repo.is_shallow();
     let mut files = Vec::with_capacity(tracks.len());
