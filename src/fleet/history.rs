@@ -124,7 +124,7 @@ fn state_of(file: &ProjectFile) -> State {
 
 /// Turns the versions of one project's `.pave.toml` into events; `today` decides which open
 /// exceptions have expired.
-fn events(versions: &[FileVersion], cut: Option<Day>, today: Day) -> (Vec<Event>, Option<State>) {
+fn events(versions: &[FileVersion], cut_commit: Option<&str>, today: Day) -> (Vec<Event>, Option<State>) {
     let mut out = Vec::new();
     let mut last: Option<State> = None;
     for (i, v) in versions.iter().enumerate() {
@@ -157,7 +157,9 @@ fn events(versions: &[FileVersion], cut: Option<Day>, today: Day) -> (Vec<Event>
                 continue; // the last readable state stays the one to compare with
             }
         };
-        let first_at_cut = i == 0 && cut.is_some_and(|c| c == date) && v.moved_from.is_none();
+        // The oldest commit of a shallow clone: the record was there before it, from when we
+        // cannot know.
+        let first_at_cut = i == 0 && cut_commit == Some(v.commit.as_str());
         match &last {
             None => {
                 let mut e = Event::new(date, if first_at_cut { "history-cut" } else { "created" });
@@ -311,7 +313,7 @@ fn fill(h: &mut ProjectHistory, w: &FileHistories, i: usize, p: &Project, today:
     h.commits = w.commits;
     h.history_cut = w.cut.map(|(t, o)| Day::from_time(t, o));
     let versions = w.files.get(i).map_or(&[][..], Vec::as_slice);
-    let (events, last) = events(versions, h.history_cut, today);
+    let (events, last) = events(versions, w.cut_commit.as_deref(), today);
     h.events = events;
     if let Some(cut) = h.history_cut {
         h.notes.push(format!("history cut at {cut}: the clone is shallow, nothing earlier is known"));

@@ -48,6 +48,8 @@ pub(crate) struct FileHistories {
     pub files: Vec<Vec<FileVersion>>,
     /// The oldest commit reached, when the clone is shallow: (time, offset), "history cut here".
     pub cut: Option<(i64, i32)>,
+    /// That oldest commit's id, when the clone is shallow.
+    pub cut_commit: Option<String>,
     /// Non-fast-forward moves of the branch.
     pub rewrites: Vec<Rewrite>,
     /// Commits walked.
@@ -93,7 +95,7 @@ pub(crate) fn file_histories(dir: &Path, paths: &[String]) -> Result<FileHistori
     let mut tracks: Vec<Track> =
         paths.iter().map(|p| Track { path: p.clone(), newer: None, found: Vec::new() }).collect();
     let mut commits = 0;
-    let mut oldest: Option<(i64, i32)> = None;
+    let mut oldest: Option<(i64, i32, git2::Oid)> = None;
     let mut newer_tree: Option<git2::Tree<'_>> = None;
     // First parents, by hand: a revision walk would keep a queue of every commit for nothing.
     let mut next = Some(tip);
@@ -103,7 +105,7 @@ pub(crate) fn file_histories(dir: &Path, paths: &[String]) -> Result<FileHistori
         let when = commit.committer().when();
         let (time, offset) = (when.seconds(), when.offset_minutes());
         commits += 1;
-        oldest = Some((time, offset));
+        oldest = Some((time, offset, id));
         for t in &mut tracks {
             let mut blob = tree.get_path(Path::new(&t.path)).ok().map(|e| e.id());
             if let Some(newer_seen) = t.newer.clone()
@@ -162,7 +164,15 @@ pub(crate) fn file_histories(dir: &Path, paths: &[String]) -> Result<FileHistori
         files.push(versions);
     }
     let rewrites = ref_name.map(|name| rewrites(&repo, &name)).unwrap_or_default();
-    Ok(FileHistories { branch, files, cut: if shallow { oldest } else { None }, rewrites, commits })
+    let oldest = oldest.filter(|_| shallow);
+    Ok(FileHistories {
+        branch,
+        files,
+        cut: oldest.map(|(t, o, _)| (t, o)),
+        cut_commit: oldest.map(|(_, _, id)| id.to_string()),
+        rewrites,
+        commits,
+    })
 }
 
 /// A file named like `path` that `older` has and `newer` removed: where `path` was moved from.

@@ -375,3 +375,22 @@ fn catalog_in_git_dates_a_version_without_released_by_its_commit() {
         "the field wins; without it, the commit that added the version: {md}"
     );
 }
+
+#[test]
+fn fleet_history_in_a_shallow_clone_still_sees_a_creation_after_the_cut() {
+    let t = catalog();
+    let s = t.sandbox();
+    commit(s, "fleet/d", "README.md", "d\n", "2026-02-01");
+    commit(s, "fleet/d", "src/main.rs", "fn main() {}\n", "2026-03-01");
+    commit(s, "fleet/d", ".pave.toml", &record("1.1.0", "team-d", &[]), "2026-03-01");
+    let origin = format!("file://{}", s.path("fleet/d").display());
+    s.git("", &["clone", "-q", "--depth", "2", &origin, "shallow/d"]);
+    let out = t.args(["fleet", "history", "shallow", "--today", "2026-12-06"]).run();
+    assert_eq!(
+        out.stdout,
+        "shallow/d  svc 1.1.0  owner team-d
+  2026-03-01  created            svc 1.1.0
+  note: history cut at 2026-03-01: the clone is shallow, nothing earlier is known
+"
+    );
+}
