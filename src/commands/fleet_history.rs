@@ -206,7 +206,8 @@ fn scorecard_text(card: &Scorecard) -> String {
             n.on_latest
         );
         for (t, vs) in &n.versions {
-            let spread: Vec<String> = vs.iter().rev().map(|(v, c)| format!("{v} ×{c}")).collect();
+            let spread: Vec<String> =
+                scorecard::newest_first(vs).into_iter().map(|(v, c)| format!("{v} ×{c}")).collect();
             let _ = writeln!(out, "              {t}: {}", spread.join(", "));
         }
         let _ = writeln!(

@@ -158,6 +158,14 @@ pub(crate) const TREND: usize = 4;
 /// The owner shown for a project with none.
 pub(crate) const NO_OWNER: &str = "(no owner)";
 
+/// Projects per version, newest version first (in version order, not text order: 10.0.0 after
+/// 9.0.0).
+pub(crate) fn newest_first(versions: &BTreeMap<String, usize>) -> Vec<(&str, usize)> {
+    let mut out: Vec<(&str, usize)> = versions.iter().map(|(v, n)| (v.as_str(), *n)).collect();
+    out.sort_by(|a, b| semver::Version::parse(b.0).ok().cmp(&semver::Version::parse(a.0).ok()).then(b.0.cmp(a.0)));
+    out
+}
+
 fn parse_version(v: Option<&String>) -> Option<semver::Version> {
     v.and_then(|v| semver::Version::parse(v).ok())
 }

@@ -70,7 +70,7 @@ fn section(html: &mut String, title: &str, s: &Section) {
         share(n.on_latest_share)
     );
     for (t, vs) in &n.versions {
-        for (v, c) in vs.iter().rev() {
+        for (v, c) in super::scorecard::newest_first(vs) {
             let _ = write!(html, "<tr><td>{}</td><td>{}</td><td>{c}</td></tr>", esc(t), esc(v));
         }
     }
