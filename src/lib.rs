@@ -25,6 +25,7 @@ mod plan;
 mod project;
 mod prompt;
 mod publish;
+mod releases;
 mod remote;
 mod render;
 mod scaffold;

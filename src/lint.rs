@@ -37,11 +37,23 @@ pub(crate) struct LintReport {
     pub lock_text: String,
 }
 
-/// A digest of a version's manifest and files: paths, modes, links and bytes.
+/// The manifest as the digest sees it: without `[template] released`, which is a fact about the
+/// release (added or corrected after it), not part of its content. A manifest without the field
+/// is taken byte for byte, so the digests locked before the field existed still hold.
+fn released_left_out(manifest: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    let Ok(text) = std::str::from_utf8(manifest) else { return manifest.into() };
+    let Ok(mut doc) = text.parse::<toml_edit::DocumentMut>() else { return manifest.into() };
+    let removed =
+        doc.get_mut("template").and_then(toml_edit::Item::as_table_like_mut).and_then(|t| t.remove("released"));
+    if removed.is_some() { doc.to_string().into_bytes().into() } else { manifest.into() }
+}
+
+/// A digest of a version's manifest (without its release date) and files: paths, modes, links
+/// and bytes.
 pub(crate) fn digest(manifest: &[u8], files: &[SourceFile]) -> String {
     let mut h = Sha256::new();
     h.update(b"template.toml\0");
-    h.update(manifest);
+    h.update(released_left_out(manifest));
     for f in files {
         h.update(b"\0file\0");
         h.update(f.path.as_bytes());
@@ -205,6 +217,18 @@ mod tests {
         assert_ne!(base, digest(b"m", &[file("b", b"x", false)]));
         assert_ne!(base, digest(b"n", &[file("a", b"x", false)]));
         assert_eq!(base, digest(b"m", &[file("a", b"x", false)]));
+    }
+
+    #[test]
+    fn release_date_is_left_out_of_the_digest() {
+        let files = [file("a", b"x", false)];
+        let without = "# c\n[template]\ndescription = \"d\" # why\nmin_pave_version = \"0.1.0\"\n\n[questions.a]\ntype = \"bool\"\n";
+        let with = without.replace("\"0.1.0\"\n", "\"0.1.0\"\nreleased = 2026-11-29\n");
+        assert_eq!(digest(with.as_bytes(), &files), digest(without.as_bytes(), &files));
+        let changed = with.replace("description = \"d\"", "description = \"e\"");
+        assert_ne!(digest(changed.as_bytes(), &files), digest(without.as_bytes(), &files));
+        let moved = without.replace("type = \"bool\"\n", "type = \"bool\"\nreleased = 2026-11-29\n");
+        assert_ne!(digest(moved.as_bytes(), &files), digest(without.as_bytes(), &files), "only [template] released");
     }
 
     #[test]

@@ -7,8 +7,10 @@ use clap::{Args, Parser, Subcommand};
 use crate::fleet::Shard;
 
 mod choices;
+mod history;
 
 pub(crate) use choices::{ColorChoice, ConflictStyle, OnConflict};
+pub(crate) use history::{FleetHistoryArgs, FleetScorecardArgs};
 
 /// Golden paths as code: create service repositories from versioned templates, and keep them
 /// current.
@@ -172,6 +174,10 @@ pub(crate) enum FleetCommand {
     Status(FleetStatusArgs),
     /// Upgrade every project onto its own branch, in parallel, without touching working trees
     Upgrade(FleetUpgradeArgs),
+    /// Each project's .pave.toml through git history: created, upgrades, exceptions, with dates
+    History(FleetHistoryArgs),
+    /// A quarter's golden-path scorecard: adoption, upgrade lead time, risk, with trends
+    Scorecard(FleetScorecardArgs),
 }
 
 /// Where the fleet's projects are.
@@ -320,6 +326,9 @@ pub(crate) struct CatalogPublishArgs {
     /// Markdown or HTML
     #[arg(long, value_enum, default_value_t = PublishFormat::Html)]
     pub format: PublishFormat,
+    /// Add adoption per template and version from `pave fleet status --json` output
+    #[arg(long, value_name = "STATUS.json")]
+    pub fleet: Option<PathBuf>,
 }
 
 /// `pave catalog list`.

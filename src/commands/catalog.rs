@@ -196,7 +196,15 @@ fn show_without_versions(ctx: &Context, entry: &Entry, json_out: bool) -> Result
 }
 
 fn publish(ctx: &Context, catalog: &Catalog, args: &CatalogPublishArgs) -> Result<i32> {
-    let pages = crate::publish::collect(catalog)?;
+    let mut pages = crate::publish::collect(catalog)?;
+    if let Some(status) = &args.fleet {
+        crate::publish::add_fleet(&mut pages, &crate::fs::read_to_string(status)?).map_err(|e| {
+            Error::usage(
+                format!("{} is not fleet status JSON: {e}", status.display()),
+                Some("write it with `pave fleet status ROOT --json > status.json`".to_string()),
+            )
+        })?;
+    }
     crate::fs::create_dir_all(&args.out)?;
     let (name, text) = match args.format {
         PublishFormat::Md => ("README.md", crate::publish::markdown(catalog, &pages)),

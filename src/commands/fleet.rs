@@ -18,6 +18,8 @@ pub(crate) fn run(ctx: &Context, cmd: &FleetCommand) -> Result<i32> {
     match cmd {
         FleetCommand::Status(args) => status(ctx, args),
         FleetCommand::Upgrade(args) => super::fleet_upgrade::run(ctx, args),
+        FleetCommand::History(args) => super::fleet_history::history(ctx, args),
+        FleetCommand::Scorecard(args) => super::fleet_history::scorecard(ctx, args),
     }
 }
 

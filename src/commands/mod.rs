@@ -7,6 +7,7 @@ mod diff;
 pub(crate) mod error;
 mod exception;
 mod fleet;
+mod fleet_history;
 mod fleet_upgrade;
 mod new;
 mod template;

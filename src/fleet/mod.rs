@@ -2,7 +2,12 @@
 //! repository. Where each stands is [`status`]; upgrading each is [`upgrade`].
 
 mod branch;
+pub(crate) mod dates;
+pub(crate) mod history;
 mod html;
+mod report;
+pub(crate) mod scorecard;
+pub(crate) mod scorecard_html;
 pub(crate) mod status;
 pub(crate) mod upgrade;
 

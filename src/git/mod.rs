@@ -6,6 +6,7 @@
 mod branch;
 mod certs;
 mod clone;
+mod history;
 mod merge_file;
 mod mirror;
 mod repo;
@@ -13,6 +14,7 @@ mod repo;
 pub(crate) use branch::{BranchState, Commits, FilesAt, PaveCommit, TreeChange};
 pub(crate) use certs::defer_ca_certificates;
 pub(crate) use clone::clone;
+pub(crate) use history::{FileHistories, FileVersion, file_histories, first_added};
 pub(crate) use merge_file::merge_file;
 pub(crate) use mirror::{Auth, Mirror, Pushed, RemoteFailure, TRACKING};
 pub(crate) use repo::{ConflictEntry, ProjectRepo, Refusal};

@@ -48,6 +48,10 @@ pub(crate) struct TemplateMeta {
     /// The oldest pave that can render this version.
     #[serde(default)]
     pub min_pave_version: Option<String>,
+    /// The day this version was released (`released = 2026-11-29`): metadata about the release,
+    /// so catalog.lock's digest leaves it out.
+    #[serde(default)]
+    pub released: Option<toml::value::Datetime>,
 }
 
 /// The type of a question.
@@ -198,6 +202,11 @@ impl Manifest {
                 ));
             }
         }
+        if let Some(r) = &self.template.released
+            && (r.date.is_none() || r.time.is_some())
+        {
+            return Err(err("released", format!("released = {r} is not a date: write it as YYYY-MM-DD, unquoted")));
+        }
         let tera = crate::engine::engine();
         let mut earlier: Vec<String> = Vec::new();
         for (name, q) in &mut self.questions {
@@ -334,6 +343,15 @@ mod tests {
         assert!(set.is_match("src/a/b.rs") && !set.is_match("lib/src/a.rs"), "a slash anchors at the root");
         assert!(set.is_match("top.txt") && !set.is_match("a/top.txt"), "a leading slash anchors");
         assert!(set.is_match("docs/x.md.tera"), "* matches within a component at any depth");
+    }
+
+    #[test]
+    fn released_is_a_bare_date() {
+        let m = parse("[template]\nreleased = 2026-11-29\n").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(m.template.released.map(|d| d.to_string()), Some("2026-11-29".into()));
+        let e = parse("[template]\nreleased = 2026-11-29T10:00:00Z\n").unwrap_err();
+        assert!(e.starts_with("template.toml:2:1: released = 2026-11-29T10:00:00Z is not a date"), "{e}");
+        assert!(parse("[template]\nreleased = '2026-11-29'\n").is_err(), "a string is not a date");
     }
 
     #[test]

@@ -16,6 +16,7 @@ mod fixtures;
 mod fleet;
 mod git;
 mod git_server;
+mod history;
 mod new;
 mod pty;
 mod publish;

@@ -57,6 +57,19 @@ fn assert_png(png: &Path) {
     assert!(bytes.len() > 20_000, "a blank page? only {} bytes", bytes.len());
 }
 
+/// Opens `page` in headless Chromium (when it is installed): no console error, and a screenshot
+/// that is not blank, kept as `name`.
+pub fn check_in_chromium(page: &Path, sandbox: &crate::sandbox::Sandbox, name: &str) {
+    if chromium().is_none() {
+        return;
+    }
+    let png = sandbox.path(name);
+    let log = screenshot(page, &png, &sandbox.path("chrome-profile"));
+    assert!(!log.contains("CONSOLE") && !log.contains("Uncaught"), "the page logged errors:\n{log}");
+    assert_png(&png);
+    keep(&png, name);
+}
+
 #[test]
 fn catalog_publish_html_is_self_contained_and_renders_in_chromium() {
     let out =
@@ -88,8 +101,13 @@ fn catalog_publish_markdown_lists_versions_changes_and_retirements() {
     let out = Test::new().args(["catalog", "publish", "--out", "site", "--format", "md"]).run();
     let md = out.read("site/README.md");
     assert!(md.contains("| [rust-axum-service](#rust-axum-service) | stable |"), "{md}");
-    assert!(md.contains("- **Versions:** 1.0.0, 1.1.0, 2.0.0"), "every version is listed");
-    assert!(md.contains("#### 2.0.0"), "each version has its changes");
+    assert!(
+        md.contains(
+            "- **Versions:** 1.0.0 (released 2026-11-29), 1.1.0 (released 2026-11-29), 2.0.0 (released 2026-11-29)"
+        ),
+        "every version is listed with its release date"
+    );
+    assert!(md.contains("#### 2.0.0 — released 2026-11-29"), "each version has its changes");
     assert!(md.contains("## Retirement list\n\n- **node-express-service** — use node-ts-service"), "{md}");
     assert!(
         md.contains("Replacement: [python-fastapi-service](#python-fastapi-service)"),
