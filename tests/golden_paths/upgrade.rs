@@ -31,7 +31,7 @@ const RUST_CHECKS: [(&str, Check); 11] = [
     ("rego on rendered artifacts", policy::check_rendered),
     ("owner consistency", consistency::check_owner),
     ("runbook and repository links", runbook::check_links),
-    ("markdown links", runbook::check_markdown_links),
+    ("markdown links", markdown_links_after_upgrade),
     ("alert runbook sections", runbook::check_alert_sections),
     ("pinned actions", workflows::check_pins),
 ];
@@ -212,6 +212,18 @@ fn upgraded_tree(project: &Path, old: &TemplateVersion, latest: &'static Templat
     tree
 }
 
+/// Links from seed files that no template version can repair: rust-axum-service 1.x's README
+/// (a seed file, never upgraded) links to docs/RUNBOOK.md, which 2.0.0 renamed to
+/// docs/runbook.md. A file at the old path beside the new one differs only in case and breaks
+/// checkouts on macOS and Windows, so the link stays a manual step (2.0.0's CHANGELOG); pave
+/// would need migrations that rewrite links in seed files to fix it. Keep this list short.
+const KNOWN_BROKEN_SEED_LINKS: &[(&str, &str)] = &[("README.md", "docs/RUNBOOK.md")];
+
+/// `runbook::check_markdown_links` with the links no template version can repair.
+fn markdown_links_after_upgrade(tree: &Tree, f: &mut Findings) {
+    runbook::check_markdown_links_except(tree, f, KNOWN_BROKEN_SEED_LINKS);
+}
+
 /// Day two: for every template and every older released version V, a project made from V and
 /// upgraded to the latest (no local edits) is consistent across its files, although its
 /// application code (seed files) is still V's: every metric that rules, dashboards and SLOs
@@ -238,7 +250,7 @@ fn upgraded_projects_stay_consistent_across_files() {
             }
             let tree = upgraded_tree(&project, old, latest, &mut findings);
             metrics::check_metrics(&tree, &mut findings);
-            runbook::check_markdown_links(&tree, &mut findings);
+            runbook::check_markdown_links_except(&tree, &mut findings, KNOWN_BROKEN_SEED_LINKS);
             runbook::check_links(&tree, &mut findings);
             runbook::check_alert_sections(&tree, &mut findings);
         }
