@@ -1,0 +1,108 @@
+# No public network exposure by default, for both inputs the pipeline checks:
+# - a Terraform plan (`terraform show -json`): no ingress from the internet, no internet-facing
+#   load balancer, every bucket behind a full public access block;
+# - the rendered Kubernetes manifests (a `kind: List`): no LoadBalancer or NodePort Service, no
+#   Ingress, and every Deployment covered by a NetworkPolicy.
+# Exposing something on purpose needs the annotation `pave.dev/public-exposure-approved-by`
+# on the Kubernetes object, naming who approved it (and a `pave check` exception).
+package pave.network
+
+import rego.v1
+
+open_cidrs := {"0.0.0.0/0", "::/0"}
+
+approval := "pave.dev/public-exposure-approved-by"
+
+# ---- Terraform plan -------------------------------------------------------------------------
+
+changed(type) := [rc |
+	some rc in input.resource_changes
+	rc.type == type
+	rc.change.actions != ["delete"]
+]
+
+deny contains msg if {
+	some sg in changed("aws_security_group")
+	some rule in sg.change.after.ingress
+	some cidr in array.concat(object.get(rule, "cidr_blocks", []), object.get(rule, "ipv6_cidr_blocks", []))
+	cidr in open_cidrs
+	msg := sprintf("%s: ingress from %s", [sg.address, cidr])
+}
+
+deny contains msg if {
+	some rule in changed("aws_vpc_security_group_ingress_rule")
+	some cidr in {rule.change.after.cidr_ipv4, rule.change.after.cidr_ipv6}
+	cidr in open_cidrs
+	msg := sprintf("%s: ingress from %s", [rule.address, cidr])
+}
+
+deny contains msg if {
+	some rule in changed("aws_security_group_rule")
+	rule.change.after.type == "ingress"
+	some cidr in array.concat(object.get(rule.change.after, "cidr_blocks", []), object.get(rule.change.after, "ipv6_cidr_blocks", []))
+	cidr in open_cidrs
+	msg := sprintf("%s: ingress from %s", [rule.address, cidr])
+}
+
+deny contains msg if {
+	some lb in array.concat(changed("aws_lb"), changed("aws_alb"))
+	lb.change.after.internal != true
+	msg := sprintf("%s: load balancer is internet-facing (set internal = true)", [lb.address])
+}
+
+public_access_flags := ["block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"]
+
+blocked_buckets := {block.change.after.bucket |
+	some block in changed("aws_s3_bucket_public_access_block")
+	every flag in public_access_flags {
+		block.change.after[flag] == true
+	}
+}
+
+deny contains msg if {
+	some bucket in changed("aws_s3_bucket")
+	not bucket.change.after.bucket in blocked_buckets
+	msg := sprintf("%s: no public access block with all four settings true", [bucket.address])
+}
+
+# ---- Kubernetes manifests -------------------------------------------------------------------
+
+objects := input.items if {
+	input.kind == "List"
+} else := [input] if {
+	input.kind
+} else := []
+
+approved(obj) if trim_space(obj.metadata.annotations[approval]) != ""
+
+deny contains msg if {
+	some obj in objects
+	obj.kind == "Service"
+	obj.spec.type in {"LoadBalancer", "NodePort"}
+	not approved(obj)
+	msg := sprintf("Service %s: type %s exposes it outside the cluster", [obj.metadata.name, obj.spec.type])
+}
+
+deny contains msg if {
+	some obj in objects
+	obj.kind in {"Ingress", "Gateway", "HTTPRoute"}
+	not approved(obj)
+	msg := sprintf("%s %s: public exposure needs the %s annotation", [obj.kind, obj.metadata.name, approval])
+}
+
+deny contains msg if {
+	some deployment in objects
+	deployment.kind == "Deployment"
+	not covered(deployment)
+	msg := sprintf("Deployment %s: no NetworkPolicy selects its pods", [deployment.metadata.name])
+}
+
+# A NetworkPolicy whose matchLabels are all carried by the Deployment's pods.
+covered(deployment) if {
+	some policy in objects
+	policy.kind == "NetworkPolicy"
+	labels := deployment.spec.template.metadata.labels
+	every key, value in object.get(policy.spec.podSelector, "matchLabels", {}) {
+		labels[key] == value
+	}
+}

@@ -1,0 +1,67 @@
+# Encryption at rest: buckets use KMS (never only S3-managed keys), KMS keys rotate, and
+# volumes, databases and queues are encrypted.
+package pave.encryption
+
+import rego.v1
+
+kms_algorithms := {"aws:kms", "aws:kms:dsse"}
+
+changed(type) := [rc |
+	some rc in input.resource_changes
+	rc.type == type
+	rc.change.actions != ["delete"]
+]
+
+# The first-level `default` block of an SSE configuration rule.
+sse_algorithms(conf) := {algo |
+	some rule in conf.change.after.rule
+	some by_default in rule.apply_server_side_encryption_by_default
+	algo := by_default.sse_algorithm
+}
+
+kms_encrypted_buckets := {conf.change.after.bucket |
+	some conf in changed("aws_s3_bucket_server_side_encryption_configuration")
+	algos := sse_algorithms(conf)
+	count(algos) > 0
+	every algo in algos {
+		algo in kms_algorithms
+	}
+}
+
+deny contains msg if {
+	some bucket in changed("aws_s3_bucket")
+	not bucket.change.after.bucket in kms_encrypted_buckets
+	msg := sprintf("%s: no server-side encryption configuration with a KMS key", [bucket.address])
+}
+
+deny contains msg if {
+	some conf in changed("aws_s3_bucket_server_side_encryption_configuration")
+	some algo in sse_algorithms(conf)
+	not algo in kms_algorithms
+	msg := sprintf("%s: sse_algorithm %q is not KMS (use aws:kms)", [conf.address, algo])
+}
+
+deny contains msg if {
+	some key in changed("aws_kms_key")
+	not key.change.after.enable_key_rotation
+	msg := sprintf("%s: enable_key_rotation must be true", [key.address])
+}
+
+deny contains msg if {
+	some volume in changed("aws_ebs_volume")
+	not volume.change.after.encrypted
+	msg := sprintf("%s: EBS volume is not encrypted", [volume.address])
+}
+
+deny contains msg if {
+	some db in array.concat(changed("aws_db_instance"), changed("aws_rds_cluster"))
+	not db.change.after.storage_encrypted
+	msg := sprintf("%s: storage_encrypted must be true", [db.address])
+}
+
+deny contains msg if {
+	some queue in changed("aws_sqs_queue")
+	not queue.change.after.kms_master_key_id
+	not queue.change.after.sqs_managed_sse_enabled
+	msg := sprintf("%s: queue is not encrypted", [queue.address])
+}

@@ -1,0 +1,36 @@
+# Allowed regions: a Terraform plan deploys only to regions on the platform's allowlist.
+package pave.regions
+
+import rego.v1
+
+allowed := {"eu-west-1", "eu-central-1", "us-east-1", "us-west-2"}
+
+deny contains msg if {
+	not input.variables.region.value
+	msg := "the plan has no `region` variable: the module must declare one"
+}
+
+deny contains msg if {
+	region := input.variables.region.value
+	not region in allowed
+	msg := sprintf("region %q is not allowed; allowed: %v", [region, sort(allowed)])
+}
+
+# An AWS provider block with a literal region.
+deny contains msg if {
+	some key, provider in input.configuration.provider_config
+	provider.name == "aws"
+	region := provider.expressions.region.constant_value
+	not region in allowed
+	msg := sprintf("provider %s uses region %q, which is not allowed", [key, region])
+}
+
+# A resource placed in another region (AWS provider 6 has a per-resource `region`).
+deny contains msg if {
+	some rc in input.resource_changes
+	rc.change.actions != ["delete"]
+	region := rc.change.after.region
+	is_string(region)
+	not region in allowed
+	msg := sprintf("%s: region %q is not allowed", [rc.address, region])
+}
