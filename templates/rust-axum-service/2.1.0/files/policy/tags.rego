@@ -4,6 +4,10 @@ package pave.tags
 
 import rego.v1
 
+# Every denial starts with the id of the rule that made it (`PACKAGE.RULE: ...`), and each rule
+# has a failing fixture of its own, policy/testdata/PACKAGE.RULE.fail.json, that breaks that rule
+# and no other (`make policy-test` and pave's golden-path tests check the exact set).
+
 required := {"owner", "service", "cost-center", "data-classification"}
 
 classifications := {"public", "internal", "confidential", "restricted"}
@@ -34,7 +38,7 @@ deny contains msg if {
 	taggable(rc.change.after)
 	some key in required
 	not present(tags(rc.change.after), key)
-	msg := sprintf("%s: required tag %q is missing or empty", [rc.address, key])
+	msg := sprintf("tags.required-tag-missing: %s: required tag %q is missing or empty", [rc.address, key])
 }
 
 deny contains msg if {
@@ -42,5 +46,5 @@ deny contains msg if {
 	taggable(rc.change.after)
 	value := tags(rc.change.after)["data-classification"]
 	not value in classifications
-	msg := sprintf("%s: data-classification %q is not one of %v", [rc.address, value, sort(classifications)])
+	msg := sprintf("tags.data-classification-invalid: %s: data-classification %q is not one of %v", [rc.address, value, sort(classifications)])
 }

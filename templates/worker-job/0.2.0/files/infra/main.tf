@@ -62,6 +62,11 @@ resource "aws_kms_alias" "data" {
 
 resource "aws_s3_bucket" "data" {
   bucket = "${local.name}-${data.aws_caller_identity.current.account_id}-data"
+
+  # The service's data: a plan that would destroy the bucket fails instead.
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 resource "aws_s3_bucket_ownership_controls" "data" {
@@ -137,12 +142,28 @@ data "aws_iam_policy_document" "assume" {
       type        = "Service"
       identifiers = ["pods.eks.amazonaws.com"]
     }
+
+    # Only EKS Pod Identity acting for this account's cluster may assume the role (no confused
+    # deputy: another account's or another cluster's pods cannot).
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = ["arn:${data.aws_partition.current.partition}:eks:${var.region}:${data.aws_caller_identity.current.account_id}:cluster/${var.eks_cluster_name}"]
+    }
   }
 }
 
 resource "aws_iam_role" "service" {
   name               = local.name
   assume_role_policy = data.aws_iam_policy_document.assume.json
+  # The platform's boundary caps what any policy attached to the role can ever grant.
+  permissions_boundary = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:policy/${var.permissions_boundary_name}"
 }
 
 data "aws_iam_policy_document" "access" {
