@@ -450,7 +450,7 @@ fn split_crd_objects(manifests: &str) -> (String, String) {
     (core.join("\n---\n"), crds.join("\n---\n"))
 }
 
-/// PrometheusRule (and ServiceMonitor, PodMonitor) objects against the prometheus-operator CRD
+/// `PrometheusRule` (and `ServiceMonitor`, `PodMonitor`) objects against the prometheus-operator CRD
 /// schemas of npm @kubernetes-models/prometheus-operator (check-prometheus-operator.mjs).
 fn validate_prometheus_operator(tree: &Tree, manifests: &str) -> Result<(), String> {
     use std::io::Write as _;
