@@ -2,7 +2,7 @@
 # - a Terraform plan (`terraform show -json`): no ingress from the internet, no internet-facing
 #   load balancer, every bucket behind a full public access block;
 # - the rendered Kubernetes manifests (a `kind: List`): no LoadBalancer or NodePort Service, no
-#   Ingress, and every Deployment covered by a NetworkPolicy.
+#   Ingress, every Deployment covered by a NetworkPolicy, and no egress open to every destination.
 # Exposing something on purpose needs the annotation `pave.dev/public-exposure-approved-by`
 # on the Kubernetes object, naming who approved it (and a `pave check` exception).
 package pave.network
@@ -116,4 +116,21 @@ covered(deployment) if {
 	every key, value in object.get(policy.spec.podSelector, "matchLabels", {}) {
 		labels[key] == value
 	}
+}
+
+# Egress is never open to the whole internet: an egress rule without `to` allows every
+# destination, and so does an ipBlock of 0.0.0.0/0 or ::/0.
+open_egress(rule) if count(object.get(rule, "to", [])) == 0
+
+open_egress(rule) if {
+	some peer in rule.to
+	peer.ipBlock.cidr in open_cidrs
+}
+
+deny contains msg if {
+	some obj in objects
+	obj.kind == "NetworkPolicy"
+	some rule in object.get(obj.spec, "egress", [])
+	open_egress(rule)
+	msg := sprintf("network.egress-unrestricted: NetworkPolicy %s: an egress rule allows every destination (no `to`, or an open ipBlock)", [obj.metadata.name])
 }
