@@ -9,7 +9,9 @@
 //!   Backstage validator. A missing tool fails its test under `CI=true` and is skipped with a
 //!   note otherwise.
 //! - The generated applications build and pass their own tests (slow; one test per language).
-//! - Upgrades from every released version to the latest, with local edits, end valid.
+//! - Upgrades from every released version to the latest, with local edits, end valid, and every
+//!   upgraded project stays consistent across files (metrics, links, runbook sections).
+//! - The overlays deploy the rules, the dashboard and the collector of each environment.
 //!
 //! Templates are discovered through `pave catalog list/show --json`: a new template or version is
 //! validated with no change here.
@@ -23,6 +25,7 @@
 mod apps;
 mod catalog;
 mod consistency;
+mod deployed;
 mod findings;
 mod kubernetes;
 mod metrics;

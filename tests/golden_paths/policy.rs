@@ -1,6 +1,9 @@
 //! The Rego policies a template ships (policy/*.rego, Rego v1), evaluated with regorus:
 //! - each against its testdata: `policy/testdata/NAME[.CASE].pass.json` gives an empty `deny`,
 //!   `NAME[.CASE].fail.json` a non-empty one; OPA unit tests (`test_*` rules) hold;
+//! - a policy whose denials name their rule (`PACKAGE.RULE: message`) has one failing fixture
+//!   per rule, `NAME.RULE.fail.json`, and each fixture makes exactly that rule fire: a broken
+//!   rule cannot hide behind a working one, and no rule goes untested;
 //! - the policies whose testdata is a Terraform plan, against the plan derived from the rendered
 //!   Terraform (one per environment), and the tags policy must also deny that plan once the
 //!   `owner` tag is taken away (so the derived tags really reach it);
@@ -133,7 +136,72 @@ pub fn check_testdata(tree: &Tree, f: &mut Findings) {
             }
         }
     }
+    for p in &policies {
+        check_rule_fixtures(tree, p, &mut engine, f);
+    }
     run_unit_tests(tree, &files, &tests, f);
+}
+
+/// The rule ids a policy's denials start with (`msg := sprintf("network.lb-public: ...`).
+fn rule_ids(text: &str) -> Vec<String> {
+    let re = regex::Regex::new(r#"(?m)^\s*msg\s*:=\s*(?:sprintf\()?"([a-z0-9_]+\.[a-z0-9-]+): "#).unwrap();
+    let mut ids: Vec<String> = re.captures_iter(text).map(|c| c[1].to_string()).collect();
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+/// Which of the policy's rule ids a denial starts with, if any.
+fn fired_rule<'a>(message: &str, ids: &'a [String]) -> Option<&'a str> {
+    ids.iter().find(|id| message.starts_with(&format!("{id}: "))).map(String::as_str)
+}
+
+/// One failing fixture per rule, each firing exactly its rule, for policies whose denials name
+/// their rule; a policy without rule ids keeps the older, looser convention.
+fn check_rule_fixtures(tree: &Tree, p: &Policy, engine: &mut regorus::Engine, f: &mut Findings) {
+    let ids = rule_ids(&tree.text(&p.file).unwrap_or_default());
+    if ids.is_empty() {
+        return;
+    }
+    let short = |id: &str| id.split_once('.').map_or(id, |(_, r)| r).to_string();
+    for id in &ids {
+        f.checked();
+        let fixture = format!("{}.{}.fail.json", p.stem, short(id));
+        if !p.fail.iter().any(|file| file.ends_with(&format!("/{fixture}"))) {
+            f.fail(tree, &p.file, format!("rule {id} has no failing fixture policy/testdata/{fixture}"));
+        }
+    }
+    for case in &p.fail {
+        f.checked();
+        let name = case.rsplit('/').next().unwrap_or(case);
+        let rule = name.strip_prefix(&format!("{}.", p.stem)).and_then(|n| n.strip_suffix(".fail.json")).unwrap_or("");
+        let expected = ids.iter().find(|id| short(id) == rule);
+        let Some(expected) = expected else {
+            f.fail(tree, case, format!("names no rule of {} (its rules: {})", p.file, ids.join(", ")));
+            continue;
+        };
+        let Ok(denied) = read_json(tree, case).and_then(|input| deny(engine, &p.package, &input)) else { continue };
+        let mut fired: Vec<String> =
+            denied.iter().map(|m| fired_rule(m, &ids).unwrap_or("(a denial without a rule id)").to_string()).collect();
+        fired.sort();
+        fired.dedup();
+        if fired != [expected.clone()] {
+            f.fail(
+                tree,
+                case,
+                format!("must make exactly {expected} fire, but fired: {}\n{}", fired.join(", "), denied.join("\n")),
+            );
+        }
+    }
+}
+
+#[test]
+fn rule_ids_are_read_from_denial_messages() {
+    let text = "deny contains msg if {\n\tmsg := sprintf(\"network.lb-public: %s\", [x])\n}\ndeny contains msg if {\n\tmsg := \"regions.missing: no region\"\n}\n";
+    assert_eq!(rule_ids(text), ["network.lb-public", "regions.missing"]);
+    let ids = rule_ids(text);
+    assert_eq!(fired_rule("network.lb-public: aws_lb.x: internet-facing", &ids), Some("network.lb-public"));
+    assert_eq!(fired_rule("aws_lb.x: internet-facing", &ids), None);
 }
 
 /// OPA unit tests (`*_test.rego`): every `test_*` rule is true.

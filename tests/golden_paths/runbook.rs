@@ -129,3 +129,118 @@ fn github_slugs_follow_githubs_rules() {
         ["runbook", "error-budget-burn", "rollback-kubectl-rollout-undo", "error-budget-burn-1", "5xx--latency-p99"]
     );
 }
+
+/// Links in the project's Markdown (README, runbook, docs/, infra/README.md): every relative
+/// link and every `github.com/ORG/REPO/blob/REF/PATH` link into the project's own repository
+/// points at a file or directory the project has, and an `#anchor` at one of its headings.
+pub fn check_markdown_links(tree: &Tree, f: &mut Findings) {
+    check_markdown_links_except(tree, f, &[]);
+}
+
+/// `check_markdown_links`, where a link from `file` to `path` listed in `known` is only a note.
+pub fn check_markdown_links_except(tree: &Tree, f: &mut Findings, known: &[(&str, &str)]) {
+    let slug_of_repo = project_slug(tree);
+    for file in tree.files_where(|f| f.ends_with(".md")) {
+        let text = tree.text(file).unwrap_or_default();
+        let dir = file.rsplit_once('/').map_or("", |(d, _)| d);
+        for event in Parser::new(&text) {
+            let Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) = event else { continue };
+            let url = dest_url.trim();
+            f.checked();
+            let (path, anchor) = if let Some((repo, path, anchor)) = repo_link(url) {
+                if slug_of_repo.as_ref().is_some_and(|s| *s != repo) {
+                    continue; // another repository: not ours to check
+                }
+                (path, anchor)
+            } else if url.contains("://") || url.starts_with("mailto:") || url.starts_with("//") {
+                continue;
+            } else {
+                let (path, anchor) = url.split_once('#').map_or((url, None), |(p, a)| (p, Some(a.to_string())));
+                let path = if path.is_empty() { file.to_string() } else { normalize(dir, path) };
+                (path, anchor)
+            };
+            if path.starts_with("../") {
+                f.fail(tree, file, format!("link {url} leaves the project"));
+                continue;
+            }
+            if !tree.has(&path) && !tree.files.iter().any(|f| f.starts_with(&format!("{path}/"))) {
+                if known.contains(&(file, path.as_str())) {
+                    eprintln!(
+                        "NOTE {}: {file}: link {url} points at {path}, which the project does not have (known)",
+                        tree.label
+                    );
+                } else {
+                    f.fail(tree, file, format!("link {url} points at {path}, which the project does not have"));
+                }
+                continue;
+            }
+            if let Some(anchor) = anchor.filter(|a| !a.is_empty())
+                && path.ends_with(".md")
+            {
+                let found = anchors(&tree.text(&path).unwrap_or_default());
+                if !found.contains(&anchor) {
+                    f.fail(tree, file, format!("link {url}: {path} has no heading with anchor #{anchor}"));
+                }
+            }
+        }
+    }
+}
+
+/// `rel` resolved against directory `dir` of the project, `.` and `..` folded.
+fn normalize(dir: &str, rel: &str) -> String {
+    let mut parts: Vec<&str> =
+        if rel.starts_with('/') { Vec::new() } else { dir.split('/').filter(|p| !p.is_empty()).collect() };
+    let mut above = 0;
+    for p in rel.split('/') {
+        match p {
+            "" | "." => {}
+            ".." => {
+                if parts.pop().is_none() {
+                    above += 1;
+                }
+            }
+            p => parts.push(p),
+        }
+    }
+    let mut out = "../".repeat(above);
+    out.push_str(&parts.join("/"));
+    out.trim_end_matches('/').to_string()
+}
+
+/// Every alert of the project has a section in docs/runbook.md: its `runbook_url` names the
+/// runbook (not another file) and one of its headings.
+pub fn check_alert_sections(tree: &Tree, f: &mut Findings) {
+    // 1.x spelled it docs/RUNBOOK.md.
+    let runbook = tree.files.iter().find(|f| f.eq_ignore_ascii_case("docs/runbook.md")).cloned().unwrap_or_default();
+    let headings = anchors(&tree.text(&runbook).unwrap_or_default());
+    for alert in promql::alerts(tree) {
+        f.checked();
+        let url = alert.annotations["runbook_url"].as_str().unwrap_or("");
+        match repo_link(url) {
+            Some((_, path, Some(anchor))) if path == runbook && headings.contains(&anchor) => {}
+            _ => f.fail(
+                tree,
+                &alert.file,
+                format!("alert {}: runbook_url {url:?} names no section of {runbook}", alert.name),
+            ),
+        }
+    }
+}
+
+#[test]
+fn markdown_links_resolve_inside_the_project() {
+    check_every_tree("markdown links", check_markdown_links);
+}
+
+#[test]
+fn every_alert_has_a_runbook_section() {
+    check_every_tree("alert runbook sections", check_alert_sections);
+}
+
+#[test]
+fn relative_links_are_resolved_against_their_directory() {
+    assert_eq!(normalize("docs", "../infra/README.md"), "infra/README.md");
+    assert_eq!(normalize("", "docs/runbook.md"), "docs/runbook.md");
+    assert_eq!(normalize("infra", "./main.tf"), "infra/main.tf");
+    assert_eq!(normalize("", "../x"), "../x");
+}

