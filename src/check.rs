@@ -72,7 +72,10 @@ fn finding(
     Finding { rule: rule.into(), severity, path: path.map(str::to_string), message: message.into(), hint }
 }
 
-/// How a template's maturity maps to Backstage's `spec.lifecycle`.
+/// Backstage's well-known `spec.lifecycle` values.
+const LIFECYCLES: [&str; 3] = ["experimental", "production", "deprecated"];
+
+/// The `spec.lifecycle` a new project on a template of this maturity starts with.
 pub(crate) fn lifecycle_for(m: Maturity) -> &'static str {
     match m {
         Maturity::Experimental | Maturity::Beta => "experimental",
@@ -281,15 +284,28 @@ fn ownership(
             Some("set spec.owner to the owning team".into()),
         ));
     }
-    let expected = lifecycle_for(maturity);
+    // The lifecycle is the service's, not its template's: a production service may stand on a
+    // beta template. It must be one Backstage knows; a production service on an experimental
+    // template is the risk worth a warning.
     let lifecycle = doc.pointer("/spec/lifecycle").and_then(|v| v.as_str()).unwrap_or_default();
-    if lifecycle != expected {
+    if !LIFECYCLES.contains(&lifecycle) {
         out.push(finding(
             "ownership:lifecycle",
             Severity::Error,
             Some(FILE),
-            format!("spec.lifecycle is \"{lifecycle}\", but a {maturity} template means \"{expected}\""),
-            Some(format!("set spec.lifecycle: {expected}")),
+            format!("spec.lifecycle is \"{lifecycle}\": Backstage knows experimental, production and deprecated"),
+            Some(format!(
+                "set spec.lifecycle: {} (or production, once the service serves users)",
+                lifecycle_for(maturity)
+            )),
+        ));
+    } else if lifecycle == "production" && maturity == Maturity::Experimental {
+        out.push(finding(
+            "ownership:lifecycle",
+            Severity::Warning,
+            Some(FILE),
+            format!("a production service on {template}, an experimental template that may change or disappear without notice"),
+            Some("move to a stable template, or record the decision: pave exception add ownership:lifecycle ...".into()),
         ));
     }
     let annotation = |k: &str| {

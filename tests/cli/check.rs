@@ -111,10 +111,32 @@ fn check_reports_a_catalog_info_without_owner() {
 }
 
 #[test]
-fn check_reports_a_lifecycle_that_does_not_match_the_maturity() {
+fn check_reports_a_lifecycle_backstage_does_not_know() {
     let out = Test::paved_project();
+    edit(&out, "catalog-info.yaml", |t| t.replace("lifecycle: production", "lifecycle: live"));
+    check_fails(out).stdout_contains("✖ ownership:lifecycle").stdout_contains("\"live\"").run();
+}
+
+#[test]
+fn check_lets_a_service_declare_its_own_lifecycle_on_a_beta_template() {
+    // The lifecycle is the service's: a production service may run on a beta template, and an
+    // experimental one on a stable template.
+    let out = Test::paved_project();
+    set_maturity(&out, "beta");
+    let out = out.then().args(["check", "proj"]).stdout_lacks("ownership:lifecycle").run();
     edit(&out, "catalog-info.yaml", |t| t.replace("lifecycle: production", "lifecycle: experimental"));
-    check_fails(out).stdout_contains("✖ ownership:lifecycle").stdout_contains("production").run();
+    out.then().args(["check", "proj"]).stdout_lacks("ownership:lifecycle").run();
+}
+
+#[test]
+fn check_warns_about_a_production_service_on_an_experimental_template() {
+    let out = Test::paved_project();
+    set_maturity(&out, "experimental");
+    out.then()
+        .args(["check", "proj"])
+        .stdout_contains("⚠ ownership:lifecycle")
+        .stdout_contains("experimental template")
+        .run();
 }
 
 #[test]
