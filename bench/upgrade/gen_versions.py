@@ -18,10 +18,11 @@ Layout written under OUT_DIR:
                                   cruft records the commit
   versions.json                   {"copier": {"v1": sha, "v2": sha}, "cookiecutter": {...}}
 
-Usage: gen_versions.py OUT_DIR [--files N]
+Usage: gen_versions.py OUT_DIR [--files N [--per-dir K]]
 
 --files N (N >= the shared template's 53 files) pads both versions to N files with generated Go
-packages, `internal/gen/pNNNN/handler.go`: two thirds rendered (the service name, the port, an
+handlers, K to a directory (default 10: `internal/gen/gNNN/pNNNN.go`; K=1 puts each in its own
+directory, which doubles the directory walks of a 1,000-file template): two thirds rendered (the service name, the port, an
 `{% if database %}` block), one third copied as they are. 2.0.0 changes one padding file in
 twenty (a new log line in the rendered ones, a new comment in the copied ones) on top of the
 release above, so a 1,000-file template's release changes ~55 files, deletes one and adds one.
@@ -106,48 +107,50 @@ def version_2() -> list:
 V2 = version_2()
 
 PAD_TEMPLATE = """\
-// Package p{n:04d} is one of the generated handlers of {{{{ V.service_name }}}} (bench padding).
-package p{n:04d}
+// Package {pkg} holds generated handlers of {{{{ V.service_name }}}} (bench padding).
+package {pkg}
 
 import (
 	"log/slog"
 	"net/http"
 )
 
-// Handler serves /p{n:04d} on port {{{{ V.port }}}}.
-func Handler(w http.ResponseWriter, r *http.Request) {{
+// P{n:04d} serves /p{n:04d} on port {{{{ V.port }}}}.
+func P{n:04d}(w http.ResponseWriter, r *http.Request) {{
 	slog.Info("request", "handler", "p{n:04d}", "service", "{{{{ V.service_name }}}}")
 {{% if V.database %}}\t// The handler reads from the service's PostgreSQL database.
 {{% endif %}}\tw.WriteHeader(http.StatusOK)
 }}
 """
 PAD_PLAIN = """\
-// Package p{n:04d} is one of the generated handlers (bench padding, copied as it is).
-package p{n:04d}
+// Package {pkg} holds generated handlers (bench padding, copied as it is).
+package {pkg}
 
 import "net/http"
 
-// Handler serves /p{n:04d}.
-func Handler(w http.ResponseWriter, r *http.Request) {{
+// P{n:04d} serves /p{n:04d}.
+func P{n:04d}(w http.ResponseWriter, r *http.Request) {{
 	w.WriteHeader(http.StatusOK)
 }}
 """
 
 
-def padding(total: int) -> tuple[list, list]:
+def padding(total: int, per_dir: int = 10) -> tuple[list, list]:
     """(version 1's padding files, version 2's): `total` files in all for version 1."""
     v1, v2 = [], []
     for n in range(1, max(0, total - len(V1)) + 1):
         render = n % 3 != 0
-        text = (PAD_TEMPLATE if render else PAD_PLAIN).format(n=n)
-        path = f"internal/gen/p{n:04d}/handler.go"
+        pkg = f"p{n:04d}" if per_dir == 1 else f"g{(n - 1) // per_dir:03d}"
+        text = (PAD_TEMPLATE if render else PAD_PLAIN).format(n=n, pkg=pkg)
+        path = (f"internal/gen/p{n:04d}/handler.go" if per_dir == 1
+                else f"internal/gen/g{(n - 1) // per_dir:03d}/p{n:04d}.go")
         v1.append((path, text, render, False))
         if n % 20 == 0:
             if render:
                 new = text.replace("\tw.WriteHeader(http.StatusOK)\n",
                                    "\tslog.Debug(\"done\", \"handler\", \"p%04d\")\n\tw.WriteHeader(http.StatusOK)\n" % n)
             else:
-                new = text.replace("// Handler serves", "// Handler serves, since 2.0.0 without a body,")
+                new = text.replace(f"// P{n:04d} serves", f"// P{n:04d} serves, since 2.0.0 without a body,")
             assert new != text
             text = new
         v2.append((path, text, render, False))
@@ -225,14 +228,17 @@ def gen_git_template(out: Path, tool: str, writer) -> dict[str, str]:
 def main() -> int:
     global V1, V2
     args = sys.argv[1:]
-    total = 0
+    total, per_dir = 0, 10
+    if len(args) == 5 and args[3] == "--per-dir":
+        per_dir = int(args[4])
+        args = args[:3]
     if len(args) == 3 and args[1] == "--files":
         total = int(args[2])
         args = args[:1]
     if len(args) != 1 or (total and total < len(V1)):
         print(__doc__, file=sys.stderr)
         return 2
-    pad1, pad2 = padding(total)
+    pad1, pad2 = padding(total, per_dir)
     V1, V2 = V1 + pad1, V2 + pad2
     out = Path(args[0]).resolve()
     out.mkdir(parents=True, exist_ok=True)

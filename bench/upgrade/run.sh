@@ -28,7 +28,7 @@
 # nest a repository and the tools need the project to be its own repository), BENCH_DIAGNOSTIC=0
 # (skip the diagnostic "pave-no-ca" row, see README.md), PAVE_BIN, PYTHON (python3),
 # UPGRADE_FILES (unset: the shared 53-file template; N: padded to N files, see gen_versions.py
-# --files), UPGRADE_TOOLS ("pave copier cruft": the tools made, checked and timed; "pave" alone
+# --files; UPGRADE_PER_DIR: files per padding directory, 10), UPGRADE_TOOLS ("pave copier cruft": the tools made, checked and timed; "pave" alone
 # for a quick run on a large template), PAVE_BEFORE (another pave binary, e.g. an older commit's:
 # timed as the row "pave-before" on the same prepared pave project, interleaved with the others).
 set -euo pipefail
@@ -92,7 +92,7 @@ fi
 note "pave ${VERSION[pave]}, copier ${VERSION[copier]}, cruft ${VERSION[cruft]} (cookiecutter $("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("cookiecutter"))')), $(git --version)"
 
 step "template bench-service 1.0.0 and 2.0.0 in every format, into $UWORK"
-"$PYTHON" "$HERE/gen_versions.py" "$UWORK" ${UPGRADE_FILES:+--files "$UPGRADE_FILES"}
+"$PYTHON" "$HERE/gen_versions.py" "$UWORK" ${UPGRADE_FILES:+--files "$UPGRADE_FILES" --per-dir "${UPGRADE_PER_DIR:-10}"}
 CC_V1=$("$PYTHON" -c 'import json, sys; print(json.load(open(sys.argv[1]))["cookiecutter"]["v1"])' "$UWORK/versions.json")
 
 # git init (unless pave new already did), stage everything, commit.
