@@ -28,17 +28,9 @@ impl Day {
         Self::from_toml(crate::exceptions::today())
     }
 
-    /// (year, month, day), after Howard Hinnant's `civil_from_days`.
+    /// (year, month, day).
     pub(crate) fn civil(self) -> (i64, i64, i64) {
-        let z = self.0 + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = doy - (153 * mp + 2) / 5 + 1;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 };
-        (yoe + era * 400 + i64::from(month <= 2), month, day)
+        crate::exceptions::civil_from_days(self.0)
     }
 }
 
