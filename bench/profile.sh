@@ -121,10 +121,10 @@ for case in "${CASES[@]}"; do
             "$PYTHON" "$BENCH/fleet/remote_fleet.py" gen "$seed.git" "$root" "$n" 2>/dev/null
             "$PYTHON" "$BENCH/fleet/remote_fleet.py" reset "$root" "$PWORK/trash/$(date +%s%N)" 2>/dev/null
             rm -rf "$root/cache"
-            (cd "$root" && export XDG_CACHE_HOME=$root/cache && cg "remote-$n" "$PAVE" fleet upgrade --repos-from repos.txt --push \
+            (cd "$root" && export XDG_CACHE_HOME=$root/cache && cg "remote-$n" "$PAVE" fleet upgrade --repos-from repos.txt --to 2.0.0 --push \
                 -d data_classification=internal --jobs 1 -q --report "$PWORK/remote-$n.report.json")
             IR[remote-$n]=$(sed -n 's/^\([0-9,]*\) .*PROGRAM TOTALS.*/\1/p' "$PWORK/remote-$n.txt" | tr -d ,)
-            (cd "$root" && export XDG_CACHE_HOME=$root/cache && cg "remote-$n-rerun" "$PAVE" fleet upgrade --repos-from repos.txt --push \
+            (cd "$root" && export XDG_CACHE_HOME=$root/cache && cg "remote-$n-rerun" "$PAVE" fleet upgrade --repos-from repos.txt --to 2.0.0 --push \
                 -d data_classification=internal --jobs 1 -q --report "$PWORK/remote-$n-rerun.report.json")
             IR[remote-$n-rerun]=$(sed -n 's/^\([0-9,]*\) .*PROGRAM TOTALS.*/\1/p' "$PWORK/remote-$n-rerun.txt" | tr -d ,)
         done

@@ -12,7 +12,7 @@
 # repositories differ and each upgrade does a real three-way merge. Made once in REMOTE_WORK and
 # reused. Every round times three runs of the same command, outside any git work tree:
 #
-#   pave fleet upgrade --repos-from repos.txt --push -d data_classification=internal --jobs 2 --report R.json
+#   pave fleet upgrade --repos-from repos.txt --to 2.0.0 --push -d data_classification=internal --jobs 2 --report R.json
 #
 #   first      empty cache, no pave branch on any remote: every repository is mirrored (fetched
 #              whole), upgraded and its new branch pushed; checked: the report says COUNT
@@ -28,7 +28,8 @@
 # report's summary.timings (pave since 38d3fe1) gives the seconds spent in each phase, summed
 # over repositories: fetch, plan, commit, push.
 #
-# Environment: REMOTE_COUNT (2000), REMOTE_REPEAT (1), REMOTE_JOBS (2), REMOTE_WORK
+# Environment: REMOTE_COUNT (2000), REMOTE_REPEAT (1), REMOTE_JOBS (2), REMOTE_TO (2.0.0: pinned,
+# so that a newer release in the built-in catalog does not change the work measured), REMOTE_WORK
 # (/tmp/pave-bench-remote), FLEET_DATA (data_classification=internal), PAVE_BIN, PYTHON.
 set -euo pipefail
 
@@ -41,7 +42,8 @@ REPEAT=${REMOTE_REPEAT:-1}
 JOBS=${REMOTE_JOBS:-2}
 RWORK=${REMOTE_WORK:-/tmp/pave-bench-remote}
 read -r -a DATA <<<"${FLEET_DATA:-data_classification=internal}"
-BRANCH=pave/rust-axum-service-2.0.0
+TO=${REMOTE_TO:-2.0.0}
+BRANCH=pave/rust-axum-service-$TO
 ROOT=$RWORK/fleet-$COUNT
 RESULTS=$RWORK/results-$COUNT
 TRASH=$RWORK/trash
@@ -89,7 +91,7 @@ timed() {
     note "round $round, $kind run (load average $load_before)"
     set +e
     /usr/bin/time -v -o "$RESULTS/$tag.time.txt" \
-        "$PAVE" fleet upgrade --repos-from "$ROOT/repos.txt" --push "${data_args[@]}" --jobs "$JOBS" \
+        "$PAVE" fleet upgrade --repos-from "$ROOT/repos.txt" --to "$TO" --push "${data_args[@]}" --jobs "$JOBS" \
         --report "$RESULTS/$tag.report.json" >"$RESULTS/$tag.log" 2>&1
     code=$?
     set -e
@@ -104,7 +106,7 @@ timed() {
     note "$(tail -1 "$RESULTS/runs.jsonl")"
 }
 
-step "pave fleet upgrade --repos-from $ROOT/repos.txt --push ${data_args[*]} --jobs $JOBS, $REPEAT round(s)"
+step "pave fleet upgrade --repos-from $ROOT/repos.txt --to $TO --push ${data_args[*]} --jobs $JOBS, $REPEAT round(s)"
 note "machine: $(machine_line); $(free -m | awk '/^Mem:/ {print $2 " MB memory, " $7 " MB available"}')"
 for ((round = 1; round <= REPEAT; round++)); do
     stamp=$(date +%s%N)
