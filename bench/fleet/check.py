@@ -45,9 +45,8 @@ def before(root: Path, count: int, state: Path) -> list[str]:
     for repo in sample(root, count):
         if git(repo, "for-each-ref", "refs/heads/pave/"):
             problems.append(f"{repo.name}: a pave/* branch is left from an earlier run")
-        loose = [p for p in (repo / ".git" / "objects").glob("[0-9a-f][0-9a-f]") if p.is_dir()]
-        if loose:
-            problems.append(f"{repo.name}: loose objects left from an earlier run")
+        if loose_objects(repo):
+            problems.append(f"{repo.name}: loose objects or packs left from an earlier run")
         heads[repo.name] = {"head": git(repo, "rev-parse", "HEAD"),
                             "branch": git(repo, "symbolic-ref", "--short", "HEAD")}
     state.write_text(json.dumps(heads, indent=2) + "\n")
@@ -96,8 +95,11 @@ def after(root: Path, count: int, state: Path, branch: str, version: str, report
 
 
 def loose_objects(repo: Path) -> list[str]:
+    """The loose objects and the pack files written since gen_fleet.sh made the repository."""
     objects = repo / ".git" / "objects"
-    return sorted(f"{d.name}/{f.name}" for d in objects.glob("[0-9a-f][0-9a-f]") for f in d.iterdir())
+    made = (repo / ".git" / "pave-bench-ready").stat().st_mtime_ns
+    return sorted([f"{d.name}/{f.name}" for d in objects.glob("[0-9a-f][0-9a-f]") for f in d.iterdir()]
+                  + [f"pack/{f.name}" for f in (objects / "pack").iterdir() if f.stat().st_mtime_ns > made])
 
 
 def rerun(root: Path, count: int, state: Path, branch: str, first: Path, second: Path) -> list[str]:

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Puts a fleet made by gen_fleet.sh back as it was before `pave fleet upgrade` ran: the branches
-# pave/* (refs and reflogs) and every loose object leave the repositories. gen_fleet.sh packed all
-# the objects a project starts with, so the loose ones are exactly those a benchmark run wrote;
-# without them every run writes its blobs, trees and commits anew instead of finding them there.
+# pave/* (refs and reflogs), every loose object and every pack newer than the repository's
+# .git/pave-bench-ready marker leave the repositories. gen_fleet.sh packed all the objects a
+# project starts with (then wrote the marker), so the loose ones, and the packs written after the
+# marker (pave since 1c02bfe writes a run's objects as one pack per repository), are exactly those
+# a benchmark run wrote; without them every run writes its blobs, trees and commits anew instead
+# of finding them there.
 #
 #   reset.sh ROOT            move them aside, into each repository's .git/bench-trash/
 #   reset.sh --purge ROOT    delete the trash (run.sh does this after its last timed run) and
@@ -46,6 +49,12 @@ for name in os.listdir(root):
     objects = os.path.join(git, "objects")
     moved += [f"objects/{d}" for d in os.listdir(objects)
               if len(d) == 2 and all(c in "0123456789abcdef" for c in d)]
+    ready = os.path.join(git, "pave-bench-ready")
+    made = os.stat(ready).st_mtime_ns if os.path.exists(ready) else None
+    packs = os.path.join(objects, "pack")
+    if made is not None and os.path.isdir(packs):
+        moved += [f"objects/pack/{f}" for f in os.listdir(packs)
+                  if os.stat(os.path.join(packs, f)).st_mtime_ns > made]
     for i, rel in enumerate(moved):
         os.makedirs(trash, exist_ok=True)
         os.rename(os.path.join(git, rel), os.path.join(trash, str(i)))
