@@ -225,32 +225,24 @@ fn upgrade_branch(
         return Ok(None);
     }
     let older = older_branches(refs, branch, &preps);
-    // Every object of the branch's commits goes into one pack, written before the branch moves:
-    // a few files instead of one per blob, tree and commit.
-    let built = refs
-        .commits
-        .in_one_pack(|| {
-            let mut parent = refs.base.to_string();
-            let mut built: Vec<(usize, PaveCommit)> = Vec::new();
-            for p in preps {
-                let row = &mut rows[p.row];
-                row.superseded.clone_from(&older);
-                if let Some(why) = (refs.refuse)(p.row) {
-                    fail(row, why);
-                    continue;
-                }
-                match commit_project(refs, &parent, p, fleet, row) {
-                    Ok(Some(c)) => {
-                        parent.clone_from(&c.1.id);
-                        built.push(c);
-                    }
-                    Ok(None) => {}
-                    Err(e) => fail(row, e),
-                }
+    let mut parent = refs.base.to_string();
+    let mut built: Vec<(usize, PaveCommit)> = Vec::new();
+    for p in preps {
+        let row = &mut rows[p.row];
+        row.superseded.clone_from(&older);
+        if let Some(why) = (refs.refuse)(p.row) {
+            fail(row, why);
+            continue;
+        }
+        match commit_project(refs, &parent, p, fleet, row) {
+            Ok(Some(c)) => {
+                parent.clone_from(&c.1.id);
+                built.push(c);
             }
-            built
-        })
-        .map_err(|e| err(&e))?;
+            Ok(None) => {}
+            Err(e) => fail(row, e),
+        }
+    }
     let Some((_, tip)) = built.last() else { return Ok(None) };
     // New inputs that give the very same result (a template change that does not touch this
     // project): the branch stays as it is.

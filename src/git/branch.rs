@@ -252,26 +252,6 @@ impl Commits<'_> {
         }
     }
 
-    /// Runs `f` with every object it writes kept in memory, then writes them all into the
-    /// repository as one pack (nothing when `f` wrote none). Whoever moves a ref to those
-    /// objects does it after this returns, so a ref never names an object that is not stored.
-    pub(crate) fn in_one_pack<T>(&self, f: impl FnOnce() -> T) -> Result<T, GitError> {
-        use std::io::Write as _;
-        let odb = self.repo.odb().map_err(|e| self.err("open the object database", e))?;
-        let mempack = odb.add_new_mempack_backend(1000).map_err(|e| self.err("open the object database", e))?;
-        let out = f();
-        let mut pack = git2::Buf::new();
-        mempack.dump(self.repo, &mut pack).map_err(|e| self.err("pack the new objects", e))?;
-        // A pack of no object is its 12-byte header and 20-byte checksum.
-        if pack.len() > 32 {
-            let mut writer = odb.packwriter().map_err(|e| self.err("write the pack", e))?;
-            writer.write_all(&pack).map_err(|e| self.err("write the pack", git2::Error::from_str(&e.to_string())))?;
-            writer.commit().map_err(|e| self.err("write the pack", e))?;
-        }
-        mempack.reset().map_err(|e| self.err("pack the new objects", e))?;
-        Ok(out)
-    }
-
     /// Removes a reference (a remote branch that is gone).
     pub(crate) fn delete_ref(&self, refname: &str) -> Result<(), GitError> {
         match self.repo.find_reference(refname) {
