@@ -141,11 +141,14 @@ impl<'a> Fleet<'a> {
         if let Some(d) = self.digests.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&key) {
             return Ok(d.clone());
         }
-        let dir = format!("templates/{name}/{version}");
-        let manifest =
-            catalog.store.read(&format!("{dir}/template.toml")).map_err(|e| one_line(&e))?.unwrap_or_default();
-        let files = catalog.store.walk(&format!("{dir}/files")).map_err(|e| one_line(&e))?;
-        let d = crate::lint::digest(&manifest, &files);
+        // The version's files are the ones the catalog already loaded (and caches) for rendering.
+        let tv = catalog.entry(name).and_then(|entry| catalog.version(entry, version)).map_err(|e| one_line(&e))?;
+        let manifest = catalog
+            .store
+            .read(&format!("templates/{name}/{version}/template.toml"))
+            .map_err(|e| one_line(&e))?
+            .unwrap_or_default();
+        let d = crate::lint::digest(&manifest, &tv.files);
         self.digests.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(key, d.clone());
         Ok(d)
     }

@@ -93,11 +93,8 @@ fn apply_inner(root: &Path, effects: &[Effect], journal: &mut Journal) -> Result
     }
     for effect in effects {
         let Some(after) = &effect.after else { continue };
+        // Effects hold only real changes (the plan leaves out files that stay as they are).
         let path = root.join(&effect.path);
-        let current = super::source::read_file(root, &effect.path).ok().flatten();
-        if current.as_ref() == Some(after) {
-            continue;
-        }
         journal.ensure_parent(&path)?;
         journal.remember(&path)?;
         write(&path, after)?;
