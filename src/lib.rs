@@ -17,6 +17,7 @@ mod exceptions;
 mod fleet;
 mod fs;
 mod git;
+mod github;
 mod lint;
 mod manifest;
 mod merge;
