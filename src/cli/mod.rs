@@ -7,9 +7,11 @@ use clap::{Args, Parser, Subcommand};
 use crate::fleet::Shard;
 
 mod choices;
+mod github;
 mod history;
 
 pub(crate) use choices::{ColorChoice, ConflictStyle, OnConflict};
+pub(crate) use github::GithubArgs;
 pub(crate) use history::{FleetHistoryArgs, FleetScorecardArgs};
 
 /// Golden paths as code: create service repositories from versioned templates, and keep them
@@ -215,6 +217,9 @@ pub(crate) struct FleetUpgradeArgs {
     /// Where the projects are.
     #[command(flatten)]
     pub source: FleetSource,
+    /// GitHub: an organisation as the source, and the API for pull requests.
+    #[command(flatten)]
+    pub github: GithubArgs,
     /// Only projects made from this template
     #[arg(long, value_name = "NAME")]
     pub template: Option<String>,
@@ -236,6 +241,12 @@ pub(crate) struct FleetUpgradeArgs {
     /// Push each branch written to the repository's remote, with a lease (repositories listed by URL)
     #[arg(long)]
     pub push: bool,
+    /// Open or update a pull request for each branch pushed (GitHub; implies --push)
+    #[arg(long)]
+    pub open_prs: bool,
+    /// At most N open pave pull requests per template; the other repositories wait for a later run
+    #[arg(long, value_name = "N", requires = "open_prs")]
+    pub max_open_prs: Option<usize>,
     /// A conflicted project: no branch (skip), or a branch with the markers committed (commit)
     #[arg(long, value_enum, default_value_t = OnConflict::Skip, value_name = "WHAT")]
     pub on_conflict: OnConflict,

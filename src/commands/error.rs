@@ -7,6 +7,7 @@ use crate::check::CheckError;
 use crate::config::ConfigError;
 use crate::fs::FsError;
 use crate::git::GitError;
+use crate::github::ApiError;
 use crate::manifest::ManifestError;
 use crate::plan::ReadError;
 use crate::project::ProjectError;
@@ -83,6 +84,9 @@ pub(crate) enum Error {
     /// A prompt failed (the terminal went away).
     #[error("could not read the answer from the terminal: {0}")]
     Prompt(#[from] dialoguer::Error),
+    /// GitHub's API refused or failed a call the whole command needs.
+    #[error(transparent)]
+    Github(#[from] ApiError),
     /// Output could not be written (a closed pipe is handled before this).
     #[error(transparent)]
     Output(#[from] crate::ui::OutputError),
@@ -116,6 +120,7 @@ impl Error {
             | Self::Answer(_)
             | Self::Usage { .. }
             | Self::Cancelled => true,
+            Self::Github(e) => matches!(e, ApiError::Insecure(_)),
             Self::Fs(_) | Self::Git(_) | Self::Check(CheckError::Git(_)) | Self::Prompt(_) | Self::Output(_) => false,
         };
         if input { exit::USAGE } else { exit::FAILURE }
@@ -140,6 +145,13 @@ impl Error {
             }
             Self::Remote(_) => {
                 Some("check the URL and your access to it; `--catalog builtin` uses the built-in catalog".into())
+            }
+            Self::Github(ApiError::Insecure(_)) => Some("use https://, as GitHub Enterprise Server does".into()),
+            Self::Github(ApiError::Unauthorized) => Some(
+                "the token needs the repo scope (classic) or pull requests: write and contents: read (fine-grained)".into(),
+            ),
+            Self::Github(ApiError::NotFound { .. }) => {
+                Some("check the organisation's name, and that the token can see it".into())
             }
             _ => None,
         }

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use super::Context;
 use super::error::{Error, Result, exit};
 use crate::catalog::Catalog;
-use crate::cli::{FleetCommand, FleetSource, FleetStatusArgs};
+use crate::cli::{FleetCommand, FleetSource, FleetStatusArgs, GithubArgs};
 use crate::fleet::status::{self, StatusRow};
 use crate::fleet::{self, Project};
 
@@ -51,24 +51,56 @@ impl<'a> CatalogCache<'a> {
 
 /// The local projects and the remote repositories (`URL [REF]`) the source names.
 pub(super) fn sources(source: &FleetSource) -> Result<(Vec<Project>, Vec<fleet::RemoteLine>)> {
-    if source.roots.is_empty() && source.repos_from.is_none() {
+    sources_with(source, None)
+}
+
+/// [`sources`], plus the repositories an organisation's listing found (`--github-org`).
+pub(super) fn sources_with(
+    source: &FleetSource,
+    org: Option<Vec<fleet::RemoteLine>>,
+) -> Result<(Vec<Project>, Vec<fleet::RemoteLine>)> {
+    if source.roots.is_empty() && source.repos_from.is_none() && org.is_none() {
         return Err(Error::usage(
             "no projects to look at",
-            Some("pass one or more ROOT directories, or --repos-from FILE".to_string()),
+            Some("pass one or more ROOT directories, --repos-from FILE, or --github-org ORG".to_string()),
         ));
     }
     let mut found = fleet::discover(&source.roots);
-    let mut remotes = Vec::new();
+    let mut remotes = org.unwrap_or_default();
     if let Some(list) = &source.repos_from {
         let (locals, urls) = fleet::from_list(&crate::fs::read_to_string(list)?);
         found.extend(locals);
-        remotes = urls;
+        remotes.extend(urls);
     }
     if let Some(shard) = source.shard {
         found.retain(|p| shard.contains(p));
         remotes.retain(|(url, _)| shard.contains_key(&crate::url::repo_name(url)));
     }
     Ok((found, remotes))
+}
+
+/// The GitHub API client `gh` asks for, with the token from the environment.
+pub(super) fn github(gh: &GithubArgs) -> Result<crate::github::Client> {
+    let api = gh.api_url.as_deref().unwrap_or(crate::github::DEFAULT_API);
+    Ok(crate::github::Client::new(crate::github::Settings::new(api, crate::github::token_from_env()))?)
+}
+
+/// The repositories of `--github-org` that use pave, when it is given; says what it found.
+pub(super) fn org_lines(
+    ctx: &Context,
+    gh: &GithubArgs,
+    client: &crate::github::Client,
+) -> Result<Option<Vec<fleet::RemoteLine>>> {
+    let Some(org) = &gh.github_org else { return Ok(None) };
+    let query = fleet::org::OrgQuery {
+        org,
+        topic: gh.topic.as_deref(),
+        include_archived: gh.include_archived,
+        include_forks: gh.include_forks,
+    };
+    let listing = fleet::org::list(client, &query)?;
+    ctx.printer.status(&listing.describe(org));
+    Ok(Some(listing.repos))
 }
 
 fn status(ctx: &Context, args: &FleetStatusArgs) -> Result<i32> {

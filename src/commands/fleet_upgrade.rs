@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use super::Context;
 use super::error::{Error, Result, exit};
-use super::fleet::{CatalogCache, sources};
+use super::fleet::{CatalogCache, sources_with};
 use crate::cli::FleetUpgradeArgs;
 use crate::fleet::upgrade::{Fleet, FleetOptions, Outcome, Repo, RepoOutcome, Timings, failed_in_report};
 
@@ -21,12 +21,16 @@ fn token() -> Option<String> {
 }
 
 /// The repositories to upgrade: from the roots and the list, or the failures of a report.
-fn repos(ctx: &Context, args: &FleetUpgradeArgs) -> Result<Vec<Repo>> {
+fn repos(ctx: &Context, args: &FleetUpgradeArgs, client: Option<&crate::github::Client>) -> Result<Vec<Repo>> {
     let mut repos = if let Some(report) = &args.only_failed {
         failed_in_report(&crate::fs::read_to_string(report)?)
             .map_err(|e| Error::usage(e, Some("pass the .json file written by --report".to_string())))?
     } else {
-        let (locals, remotes) = sources(&args.source)?;
+        let org = match client {
+            Some(client) => super::fleet::org_lines(ctx, &args.github, client)?,
+            None => None,
+        };
+        let (locals, remotes) = sources_with(&args.source, org)?;
         let mut repos: Vec<Repo> = crate::fleet::group_by_repo(locals).into_iter().map(Repo::Local).collect();
         repos.extend(remotes.into_iter().map(|(url, branch)| Repo::Remote { url, branch }));
         repos
@@ -45,7 +49,12 @@ pub(super) fn run(ctx: &Context, args: &FleetUpgradeArgs) -> Result<i32> {
     if let Some(branch) = &args.branch {
         super::check_branch_name(branch)?;
     }
-    let repos = repos(ctx, args)?;
+    let client = if args.open_prs || args.github.github_org.is_some() {
+        Some(super::fleet::github(&args.github)?)
+    } else {
+        None
+    };
+    let repos = repos(ctx, args, client.as_ref())?;
     let jobs =
         args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get)).max(1);
     let opts = FleetOptions {

@@ -5,6 +5,7 @@ mod branch;
 pub(crate) mod dates;
 pub(crate) mod history;
 mod html;
+pub(crate) mod org;
 mod report;
 pub(crate) mod scorecard;
 pub(crate) mod scorecard_html;
