@@ -7,10 +7,10 @@ use crate::answers::{self, Given, NoPrompt};
 use crate::catalog::{Catalog, CatalogError, Maturity};
 use crate::drift::{self, DriftKind};
 use crate::git::{GitError, ProjectRepo};
-use crate::plan::ReadError;
+use crate::plan::{ProjectFiles, ReadError};
 use crate::project::ProjectFile;
 use crate::render::{self, RenderedFile};
-use crate::upgrade::{WorkTree, read_file};
+use crate::upgrade::WorkTree;
 
 /// Why the check itself could not run.
 #[derive(Debug, thiserror::Error)]
@@ -84,8 +84,63 @@ pub(crate) fn lifecycle_for(m: Maturity) -> &'static str {
     }
 }
 
-/// Checks a project against its template version; `file` is its parsed `.pave.toml`.
+/// Checks a project's working tree against its template version; `file` is its parsed
+/// `.pave.toml`.
 pub(crate) fn check(root: &std::path::Path, file: &ProjectFile, catalog: &Catalog) -> Result<Vec<Finding>> {
+    let repo = std::cell::OnceCell::new();
+    let open = || -> Result<&Option<ProjectRepo>> {
+        if repo.get().is_none() {
+            let _ = repo.set(ProjectRepo::open(root)?.ok());
+        }
+        Ok(repo.get().unwrap_or(&None))
+    };
+    let files = Lazy { root, open: &open };
+    check_files(&files, file, catalog)
+}
+
+/// A working tree whose repository is opened only when a rule needs git (enforced drift).
+struct Lazy<'a> {
+    root: &'a std::path::Path,
+    open: &'a dyn Fn() -> Result<&'a Option<ProjectRepo>>,
+}
+
+impl CheckedFiles for Lazy<'_> {
+    fn read(&self, path: &str) -> Result<Option<RenderedFile>> {
+        Ok(crate::upgrade::read_file(self.root, path)?)
+    }
+
+    fn with_tracked(&self, f: &mut dyn FnMut(&dyn ProjectFiles, &[String]) -> Result<()>) -> Result<()> {
+        let repo = (self.open)()?;
+        let ours = WorkTree { root: self.root, repo: repo.as_ref() };
+        let tracked = repo.as_ref().map(ProjectRepo::tracked_paths).unwrap_or_default();
+        f(&ours, &tracked)
+    }
+}
+
+/// A project's files as the check reads them: one by one, or whole with the paths git tracks.
+pub(crate) trait CheckedFiles {
+    /// The file at `path`, if any.
+    fn read(&self, path: &str) -> Result<Option<RenderedFile>>;
+    /// Calls `f` with the files and the tracked paths (for drift).
+    fn with_tracked(&self, f: &mut dyn FnMut(&dyn ProjectFiles, &[String]) -> Result<()>) -> Result<()>;
+}
+
+/// A project's files in a commit (a fleet branch's result): every file is tracked.
+pub(crate) struct InCommit<'a>(pub crate::upgrade::CommitTree<'a>);
+
+impl CheckedFiles for InCommit<'_> {
+    fn read(&self, path: &str) -> Result<Option<RenderedFile>> {
+        Ok(self.0.get(path)?)
+    }
+
+    fn with_tracked(&self, f: &mut dyn FnMut(&dyn ProjectFiles, &[String]) -> Result<()>) -> Result<()> {
+        let tracked = self.0.files.paths();
+        f(&self.0, &tracked)
+    }
+}
+
+/// Checks a project's files, wherever they are, against its template version.
+pub(crate) fn check_files(root: &dyn CheckedFiles, file: &ProjectFile, catalog: &Catalog) -> Result<Vec<Finding>> {
     let mut out = Vec::new();
     let recorded = &file.template;
     let entry = match catalog.entry(&recorded.name) {
@@ -145,9 +200,9 @@ pub(crate) fn check(root: &std::path::Path, file: &ProjectFile, catalog: &Catalo
     Ok(apply_exceptions(out, file, catalog))
 }
 
-fn required(root: &std::path::Path, tv: &crate::catalog::TemplateVersion, out: &mut Vec<Finding>) -> Result<()> {
+fn required(root: &dyn CheckedFiles, tv: &crate::catalog::TemplateVersion, out: &mut Vec<Finding>) -> Result<()> {
     for required in &tv.manifest.checks.required_files {
-        match read_file(root, required)? {
+        match root.read(required)? {
             Some(RenderedFile::File { bytes, .. }) if !bytes.iter().all(u8::is_ascii_whitespace) => {}
             Some(_) => out.push(finding(
                 format!("required-file:{required}"),
@@ -166,7 +221,7 @@ fn required(root: &std::path::Path, tv: &crate::catalog::TemplateVersion, out: &
         }
     }
     for (path, headings) in &tv.manifest.checks.required_sections {
-        let Some(RenderedFile::File { bytes, .. }) = read_file(root, path)? else { continue };
+        let Some(RenderedFile::File { bytes, .. }) = root.read(path)? else { continue };
         let text = String::from_utf8_lossy(&bytes);
         for heading in headings {
             if !section_has_content(&text, heading) {
@@ -185,7 +240,7 @@ fn required(root: &std::path::Path, tv: &crate::catalog::TemplateVersion, out: &
 
 /// Drift in enforced files, against a fresh render of the recorded version and answers.
 fn enforced_drift(
-    root: &std::path::Path,
+    root: &dyn CheckedFiles,
     file: &ProjectFile,
     catalog: &Catalog,
     tv: &crate::catalog::TemplateVersion,
@@ -196,11 +251,13 @@ fn enforced_drift(
         let given = Given { data: file.answer_values(), secrets_empty: true, ..Given::default() };
         let resolved = answers::resolve(&tv.manifest, &given, &mut NoPrompt, &render::meta(tv, catalog))?;
         let rendered = render::render(tv, &render::context(tv, catalog, &resolved.values))?;
-        let repo = ProjectRepo::open(root)?.ok();
-        let ours = WorkTree { root, repo: repo.as_ref() };
         let enforced = crate::manifest::globset(&tv.manifest.files.enforced);
-        let tracked = repo.as_ref().map(ProjectRepo::tracked_paths).unwrap_or_default();
-        for d in drift::compute(&rendered, &tv.manifest.files.seed, &ours, &tracked)? {
+        let mut drifts = Vec::new();
+        root.with_tracked(&mut |ours, tracked| {
+            drifts = drift::compute(&rendered, &tv.manifest.files.seed, ours, tracked)?;
+            Ok(())
+        })?;
+        for d in drifts {
             if !enforced.is_match(&d.path) {
                 continue;
             }
@@ -251,14 +308,14 @@ pub(crate) fn section_has_content(text: &str, heading: &str) -> bool {
 }
 
 fn ownership(
-    root: &std::path::Path,
+    root: &dyn CheckedFiles,
     maturity: Maturity,
     template: &str,
     version: &semver::Version,
     out: &mut Vec<Finding>,
 ) -> Result<()> {
     const FILE: &str = "catalog-info.yaml";
-    let Some(RenderedFile::File { bytes, .. }) = read_file(root, FILE)? else {
+    let Some(RenderedFile::File { bytes, .. }) = root.read(FILE)? else {
         return Ok(()); // a missing file is required-file's finding, when the template requires it
     };
     let doc: serde_json::Value = match serde_saphyr::from_slice(&bytes) {

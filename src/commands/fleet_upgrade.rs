@@ -65,7 +65,7 @@ pub(super) fn run(ctx: &Context, args: &FleetUpgradeArgs) -> Result<i32> {
         dry_run: args.dry_run,
         on_conflict: args.on_conflict.into(),
         defaults: ctx.config.answer_defaults(),
-        push: args.push && !args.dry_run,
+        push: (args.push || args.open_prs) && !args.dry_run,
         auth: crate::git::Auth { token: token() },
         mirrors: crate::remote::cache_root().with_file_name("mirrors"),
     };
@@ -77,8 +77,23 @@ pub(super) fn run(ctx: &Context, args: &FleetUpgradeArgs) -> Result<i32> {
     ));
     let cache = CatalogCache::new(ctx);
     let catalog_for = |r: Option<&str>| cache.get(r).map_err(|e| one_line(&e));
-    let fleet = Fleet::new(&opts, &catalog_for);
+    let pulls = match (&client, args.open_prs && !args.dry_run) {
+        (Some(client), true) => Some(crate::fleet::pulls::Pulls::new(client, args.max_open_prs)),
+        _ => None,
+    };
     let started = Instant::now();
+    let mut fleet = Fleet::new(&opts, &catalog_for);
+    if let Some(pulls) = &pulls {
+        let ids: Vec<crate::github::RepoId> = repos
+            .iter()
+            .filter_map(|r| match r {
+                Repo::Remote { url, .. } => crate::github::RepoId::from_git_url(url),
+                Repo::Local(_) => None,
+            })
+            .collect();
+        pulls.survey(&ids);
+        fleet = fleet.with_pulls(pulls);
+    }
     let progress = ctx.printer.progress(count as u64);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
@@ -103,8 +118,12 @@ pub(super) fn run(ctx: &Context, args: &FleetUpgradeArgs) -> Result<i32> {
         "time summed over repositories: fetch {:.2} s · plan {:.2} s · commit {:.2} s · push {:.2} s",
         timings.fetch, timings.plan, timings.commit, timings.push
     ));
+    let api_calls = client.as_ref().map(crate::github::Client::calls);
+    if let Some(calls) = api_calls {
+        ctx.printer.verbose(&format!("GitHub API calls: {calls}"));
+    }
     if let Some(path) = &args.report {
-        write_report(path, &outcomes, elapsed, args.dry_run, &timings)?;
+        write_report(path, &outcomes, &Facts { elapsed, dry_run: args.dry_run, timings: &timings, api_calls })?;
     }
     print_summary(ctx, &outcomes, elapsed, args);
     let any = |o: Outcome| outcomes.iter().any(|r| r.outcome == o);
@@ -133,6 +152,9 @@ fn outcome_line(o: &RepoOutcome) -> String {
     }
     if !o.conflicts.is_empty() {
         let _ = write!(line, "  conflicts: {}", o.conflicts.join(", "));
+    }
+    if let Some(pr) = &o.pr {
+        let _ = write!(line, "  #{} {} {}", pr.number, pr.state.word(), pr.url);
     }
     if let Some(e) = &o.error {
         let _ = write!(line, "  {e}");
@@ -226,7 +248,17 @@ fn print_summary(ctx: &Context, outcomes: &[RepoOutcome], elapsed: f64, args: &F
     }
 }
 
-fn write_report(path: &Path, outcomes: &[RepoOutcome], elapsed: f64, dry_run: bool, timings: &Timings) -> Result<()> {
+/// What the report says of the run as a whole.
+struct Facts<'a> {
+    elapsed: f64,
+    dry_run: bool,
+    timings: &'a Timings,
+    /// GitHub API calls made (with `--open-prs` or `--github-org`).
+    api_calls: Option<usize>,
+}
+
+fn write_report(path: &Path, outcomes: &[RepoOutcome], facts: &Facts<'_>) -> Result<()> {
+    let Facts { elapsed, dry_run, timings, api_calls } = *facts;
     let summary: BTreeMap<&str, usize> = counts(outcomes).into_iter().map(|(o, n)| (o.word(), n)).collect();
     let is_md = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("md") || e.eq_ignore_ascii_case("markdown"));
     let text = if is_md {
@@ -238,7 +270,7 @@ fn write_report(path: &Path, outcomes: &[RepoOutcome], elapsed: f64, dry_run: bo
         if dry_run {
             md.push_str(" (dry run: nothing written)");
         }
-        md.push_str("\n\n| project | template | from | to | outcome | branch | commit | files | conflicts | note |\n|---|---|---|---|---|---|---|---|---|---|\n");
+        md.push_str("\n\n| project | template | from | to | outcome | branch | commit | pull request | files | conflicts | note |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
         for o in outcomes {
             let mut note = o.error.clone().unwrap_or_default();
             if !o.superseded.is_empty() {
@@ -247,7 +279,7 @@ fn write_report(path: &Path, outcomes: &[RepoOutcome], elapsed: f64, dry_run: bo
             }
             let _ = writeln!(
                 md,
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 o.path,
                 o.template,
                 o.from,
@@ -255,6 +287,7 @@ fn write_report(path: &Path, outcomes: &[RepoOutcome], elapsed: f64, dry_run: bo
                 o.outcome.word(),
                 o.branch.as_deref().unwrap_or(""),
                 o.commit.as_deref().map_or("", |c| &c[..c.len().min(12)]),
+                o.pr.as_ref().map_or(String::new(), |p| format!("[#{}]({}) {}", p.number, p.url, p.state.word())),
                 o.files_changed,
                 o.conflicts.join(", "),
                 note.replace('|', "\\|")
@@ -270,6 +303,7 @@ fn write_report(path: &Path, outcomes: &[RepoOutcome], elapsed: f64, dry_run: bo
                 "dry_run": dry_run,
                 "outcomes": summary,
                 "timings": timings,
+                "api_calls": api_calls,
             },
         });
         let mut t = serde_json::to_string_pretty(&body).map_err(|e| Error::Output(crate::ui::OutputError(e.into())))?;

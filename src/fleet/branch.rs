@@ -46,8 +46,12 @@ pub(super) struct Written {
     pub tip: String,
     /// Where the branch was before (the lease), `None` when it is new.
     pub expected: Option<String>,
-    /// The rows of the projects on it.
+    /// The rows of the projects on it, in the order of their commits.
     pub rows: Vec<usize>,
+    /// Each row's directory in the repository (`""` or ending in `/`).
+    pub prefixes: Vec<String>,
+    /// Whether this run moved it (`false`: it already held exactly this upgrade).
+    pub changed: bool,
 }
 
 struct Prepared {
@@ -213,7 +217,18 @@ fn upgrade_branch(
         }
         Some(BranchState::OnBase(chain)) if same_inputs(chain, &preps) => {
             set_all(rows, Outcome::Unchanged);
-            return Ok(None);
+            for (p, c) in preps.iter().zip(chain) {
+                rows[p.row].commit = Some(c.id.clone());
+            }
+            let tip = existing.clone().unwrap_or_default();
+            return Ok(Some(Written {
+                branch: branch.to_string(),
+                tip,
+                expected: existing,
+                rows: all_rows.clone(),
+                prefixes: preps.iter().map(|p| p.prefix.clone()).collect(),
+                changed: false,
+            }));
         }
         _ => {}
     }
@@ -227,6 +242,7 @@ fn upgrade_branch(
     let older = older_branches(refs, branch, &preps);
     let mut parent = refs.base.to_string();
     let mut built: Vec<(usize, PaveCommit)> = Vec::new();
+    let prefix_of: BTreeMap<usize, String> = preps.iter().map(|p| (p.row, p.prefix.clone())).collect();
     for p in preps {
         let row = &mut rows[p.row];
         row.superseded.clone_from(&older);
@@ -250,11 +266,21 @@ fn upgrade_branch(
         && chain.len() == built.len()
         && chain.last().map(|c| &c.tree) == Some(&tip.tree)
     {
-        for (row, _) in &built {
-            rows[*row].outcome = Outcome::Unchanged;
-            rows[*row].commit.clone_from(&existing);
+        for ((row, _), c) in built.iter().zip(chain) {
+            if rows[*row].outcome != Outcome::Conflict {
+                rows[*row].outcome = Outcome::Unchanged;
+            }
+            rows[*row].commit = Some(c.id.clone());
         }
-        return Ok(None);
+        let built_rows: Vec<usize> = built.iter().map(|(r, _)| *r).collect();
+        return Ok(Some(Written {
+            branch: branch.to_string(),
+            tip: existing.clone().unwrap_or_default(),
+            expected: existing,
+            prefixes: built_rows.iter().map(|r| prefix_of.get(r).cloned().unwrap_or_default()).collect(),
+            rows: built_rows,
+            changed: false,
+        }));
     }
     let write_ref = format!("{}{branch}", refs.write);
     let current = refs.commits.resolve(&write_ref).map_err(|e| err(&e))?;
@@ -274,7 +300,14 @@ fn upgrade_branch(
             row.outcome = if existing.is_some() { Outcome::Regenerated } else { Outcome::Upgraded };
         }
     }
-    Ok(moved.then(|| Written { branch: branch.to_string(), tip: tip.id.clone(), expected: existing, rows: built_rows }))
+    Ok(moved.then(|| Written {
+        branch: branch.to_string(),
+        tip: tip.id.clone(),
+        expected: existing,
+        prefixes: built_rows.iter().map(|r| prefix_of.get(r).cloned().unwrap_or_default()).collect(),
+        rows: built_rows,
+        changed: true,
+    }))
 }
 
 /// Whether a branch's commits were made from exactly these inputs, in this order.

@@ -28,6 +28,8 @@ pub(crate) enum Outcome {
     Superseded,
     /// The branch moved under pave's feet (the lease failed): nothing overwritten.
     Raced,
+    /// `--max-open-prs` is reached for the template: nothing pushed, a later run opens it.
+    Waiting,
     /// Conflicts: no branch, or (with `--on-conflict commit`) a branch with the markers.
     Conflict,
     /// `--dry-run`: it would be upgraded.
@@ -50,6 +52,7 @@ impl Outcome {
             Self::Merged => "merged",
             Self::Superseded => "superseded",
             Self::Raced => "raced",
+            Self::Waiting => "waiting",
             Self::Conflict => "conflict",
             Self::WouldUpgrade => "would-upgrade",
             Self::Skipped => "skipped",
@@ -58,7 +61,7 @@ impl Outcome {
     }
 
     /// Every outcome, in the order summaries list them.
-    pub(crate) const ALL: [Self; 12] = [
+    pub(crate) const ALL: [Self; 13] = [
         Self::Upgraded,
         Self::Regenerated,
         Self::WouldUpgrade,
@@ -67,6 +70,7 @@ impl Outcome {
         Self::Merged,
         Self::Edited,
         Self::Superseded,
+        Self::Waiting,
         Self::Conflict,
         Self::Raced,
         Self::Skipped,
@@ -104,8 +108,22 @@ pub(crate) struct RepoOutcome {
     /// Older pave branches of the template that this one replaces.
     #[serde(default)]
     pub superseded: Vec<String>,
-    /// Why it failed or was skipped.
+    /// The pull request of its branch (`--open-prs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pr: Option<PrRef>,
+    /// Why it failed or was skipped, or what else happened to it.
     pub error: Option<String>,
+}
+
+/// A pull request in a report (SPEC.md: number, url, state).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct PrRef {
+    /// Its number.
+    pub number: u64,
+    /// Its page.
+    pub url: String,
+    /// open, draft, merged or closed.
+    pub state: crate::github::PullState,
 }
 
 impl RepoOutcome {
@@ -123,6 +141,7 @@ impl RepoOutcome {
             files_changed: 0,
             conflicts: Vec::new(),
             superseded: Vec::new(),
+            pr: None,
             error: None,
         }
     }

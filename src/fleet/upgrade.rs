@@ -93,6 +93,8 @@ pub(crate) struct Fleet<'a> {
     pub catalog_for: &'a (dyn Fn(Option<&str>) -> Result<Catalog, String> + Sync),
     digests: Mutex<HashMap<String, String>>,
     nanos: [AtomicU64; 4],
+    /// `--open-prs`: the pull requests' side.
+    pulls: Option<&'a super::pulls::Pulls<'a>>,
 }
 
 impl<'a> Fleet<'a> {
@@ -101,7 +103,13 @@ impl<'a> Fleet<'a> {
         opts: &'a FleetOptions,
         catalog_for: &'a (dyn Fn(Option<&str>) -> Result<Catalog, String> + Sync),
     ) -> Self {
-        Self { opts, catalog_for, digests: Mutex::new(HashMap::new()), nanos: Default::default() }
+        Self { opts, catalog_for, digests: Mutex::new(HashMap::new()), nanos: Default::default(), pulls: None }
+    }
+
+    /// Opens or updates a pull request for each branch pushed.
+    pub(crate) fn with_pulls(mut self, pulls: &'a super::pulls::Pulls<'a>) -> Self {
+        self.pulls = Some(pulls);
+        self
     }
 
     /// Runs `f`, adding its time to `phase`.
@@ -275,17 +283,38 @@ impl<'a> Fleet<'a> {
             refuse: &|_| None,
         };
         let written = branch::upgrade(&refs, jobs, self, &mut rows);
-        if self.opts.push {
-            for w in written {
-                self.timed(Phase::Push, || push(&mirror, &w, &mut rows));
+        if !self.opts.push {
+            return rows;
+        }
+        let id = crate::github::RepoId::from_git_url(url);
+        for w in &written {
+            let mut push_it = |rows: &mut [RepoOutcome]| self.timed(Phase::Push, || push(&mirror, w, rows));
+            match (self.pulls, &id) {
+                (Some(pulls), Some(id)) => {
+                    let b = super::pulls::Branch { repo: id, base: &fetched.branch, written: w };
+                    super::pulls::publish(self, pulls, &commits, &b, &mut rows, &mut push_it);
+                }
+                (Some(_), None) => {
+                    if w.changed {
+                        push_it(&mut rows);
+                    }
+                    for r in &w.rows {
+                        rows[*r].error = Some("no owner/name in the URL: no pull request opened".into());
+                    }
+                }
+                (None, _) => {
+                    if w.changed {
+                        push_it(&mut rows);
+                    }
+                }
             }
         }
         rows
     }
 }
 
-/// Pushes one branch with its lease and records how it went.
-fn push(mirror: &Mirror, w: &Written, rows: &mut [RepoOutcome]) {
+/// Pushes one branch with its lease and records how it went; `true` when it landed.
+fn push(mirror: &Mirror, w: &Written, rows: &mut [RepoOutcome]) -> bool {
     // A new branch or a fast-forward needs no force; anything else is a regenerated branch of
     // pave's own, forced only under the lease.
     let force = w.expected.is_some();
@@ -311,6 +340,7 @@ fn push(mirror: &Mirror, w: &Written, rows: &mut [RepoOutcome]) {
             }
         }
     }
+    matches!(result, Ok(Pushed::Done))
 }
 
 /// Opens a local project's repository and refuses what the fleet cannot upgrade.

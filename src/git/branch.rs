@@ -71,6 +71,22 @@ impl FilesAt<'_> {
             mode => RenderedFile::File { bytes, executable: mode == 0o100_755 },
         }))
     }
+
+    /// Every file's path under the directory, sorted.
+    pub(crate) fn paths(&self) -> Vec<String> {
+        let Some(tree) = &self.tree else { return Vec::new() };
+        let mut paths = Vec::new();
+        let _ = tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
+            if entry.kind() == Some(git2::ObjectType::Blob)
+                && let Ok(name) = entry.name()
+            {
+                paths.push(format!("{dir}{name}"));
+            }
+            git2::TreeWalkResult::Ok
+        });
+        paths.sort();
+        paths
+    }
 }
 
 fn oid(id: &str) -> Result<git2::Oid, git2::Error> {
@@ -153,6 +169,12 @@ impl Commits<'_> {
 
     fn is_ancestor(&self, ancestor: git2::Oid, of: git2::Oid) -> bool {
         ancestor == of || self.repo.graph_descendant_of(of, ancestor).unwrap_or(false)
+    }
+
+    /// A commit's message.
+    pub(crate) fn message(&self, id: &str) -> Result<String, GitError> {
+        let commit = oid(id).and_then(|id| self.repo.find_commit(id)).map_err(|e| self.err("read a commit", e))?;
+        Ok(commit.message().unwrap_or_default().to_string())
     }
 
     /// What the branch at `tip` holds relative to `base`.

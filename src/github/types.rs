@@ -12,8 +12,6 @@ pub(crate) struct Account {
 /// A repository (`GET /orgs/{org}/repos`, `GET /repos/{owner}/{repo}`).
 #[derive(Debug, Clone, Deserialize)]
 pub(crate) struct Repository {
-    /// `owner/name`.
-    pub full_name: String,
     /// The repository's name.
     pub name: String,
     /// Its owner.
@@ -100,6 +98,18 @@ pub(crate) enum PullState {
     Merged,
     /// Closed without merging.
     Closed,
+}
+
+impl PullState {
+    /// The word in reports.
+    pub(crate) fn word(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Draft => "draft",
+            Self::Merged => "merged",
+            Self::Closed => "closed",
+        }
+    }
 }
 
 impl PullRequest {
