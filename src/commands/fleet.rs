@@ -82,7 +82,13 @@ pub(super) fn sources_with(
 /// The GitHub API client `gh` asks for, with the token from the environment.
 pub(super) fn github(gh: &GithubArgs) -> Result<crate::github::Client> {
     let api = gh.api_url.as_deref().unwrap_or(crate::github::DEFAULT_API);
-    Ok(crate::github::Client::new(crate::github::Settings::new(api, crate::github::token_from_env()))?)
+    let Some(token) = crate::github::token_from_env() else {
+        return Err(Error::usage(
+            "GitHub's API needs a token: nothing was done",
+            Some("set PAVE_GITHUB_TOKEN or GITHUB_TOKEN (pull requests: write; contents: read)".to_string()),
+        ));
+    };
+    Ok(crate::github::Client::new(crate::github::Settings::new(api, Some(token)))?)
 }
 
 /// The repositories of `--github-org` that use pave, when it is given; says what it found.

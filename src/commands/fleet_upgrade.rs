@@ -38,8 +38,11 @@ fn repos(ctx: &Context, args: &FleetUpgradeArgs, client: Option<&crate::github::
     if let Some(shard) = args.source.shard {
         repos.retain(|r| shard.contains_key(&r.shard_key()));
     }
-    if args.push && repos.iter().any(|r| matches!(r, Repo::Local(_))) {
-        ctx.printer.warn("--push pushes the branches of repositories listed by URL; local checkouts keep theirs");
+    if (args.push || args.open_prs) && repos.iter().any(|r| matches!(r, Repo::Local(_))) {
+        let flag = if args.open_prs { "--open-prs" } else { "--push" };
+        ctx.printer.warn(&format!(
+            "{flag} pushes the branches of repositories listed by URL; local checkouts keep theirs"
+        ));
     }
     Ok(repos)
 }
