@@ -109,7 +109,7 @@ impl CheckedFiles for Lazy<'_> {
         Ok(crate::upgrade::read_file(self.root, path)?)
     }
 
-    fn with_tracked(&self, f: &mut dyn FnMut(&dyn ProjectFiles, &[String]) -> Result<()>) -> Result<()> {
+    fn with_tracked(&self, f: WithTracked<'_>) -> Result<()> {
         let repo = (self.open)()?;
         let ours = WorkTree { root: self.root, repo: repo.as_ref() };
         let tracked = repo.as_ref().map(ProjectRepo::tracked_paths).unwrap_or_default();
@@ -117,12 +117,15 @@ impl CheckedFiles for Lazy<'_> {
     }
 }
 
+/// What a drift rule is given: the files and the paths git tracks.
+type WithTracked<'f> = &'f mut dyn FnMut(&dyn ProjectFiles, &[String]) -> Result<()>;
+
 /// A project's files as the check reads them: one by one, or whole with the paths git tracks.
 pub(crate) trait CheckedFiles {
     /// The file at `path`, if any.
     fn read(&self, path: &str) -> Result<Option<RenderedFile>>;
     /// Calls `f` with the files and the tracked paths (for drift).
-    fn with_tracked(&self, f: &mut dyn FnMut(&dyn ProjectFiles, &[String]) -> Result<()>) -> Result<()>;
+    fn with_tracked(&self, f: WithTracked<'_>) -> Result<()>;
 }
 
 /// A project's files in a commit (a fleet branch's result): every file is tracked.
@@ -133,7 +136,7 @@ impl CheckedFiles for InCommit<'_> {
         Ok(self.0.get(path)?)
     }
 
-    fn with_tracked(&self, f: &mut dyn FnMut(&dyn ProjectFiles, &[String]) -> Result<()>) -> Result<()> {
+    fn with_tracked(&self, f: WithTracked<'_>) -> Result<()> {
         let tracked = self.0.files.paths();
         f(&self.0, &tracked)
     }

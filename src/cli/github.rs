@@ -17,7 +17,7 @@ pub(crate) struct GithubArgs {
     /// With --github-org: forks too (skipped by default)
     #[arg(long, requires = "github_org")]
     pub include_forks: bool,
-    /// GitHub's API: https://api.github.com (default), or https://HOST/api/v3 for GitHub Enterprise Server
+    /// GitHub's API: `https://api.github.com` (default), or `https://HOST/api/v3` for GitHub Enterprise Server
     #[arg(long, value_name = "URL")]
     pub api_url: Option<String>,
 }

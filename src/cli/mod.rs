@@ -175,7 +175,7 @@ pub(crate) enum FleetCommand {
     /// Every project under the roots: template, version, latest, how far behind, maturity
     Status(FleetStatusArgs),
     /// Upgrade every project onto its own branch, in parallel, without touching working trees
-    Upgrade(FleetUpgradeArgs),
+    Upgrade(Box<FleetUpgradeArgs>),
     /// Each project's .pave.toml through git history: created, upgrades, exceptions, with dates
     History(FleetHistoryArgs),
     /// A quarter's golden-path scorecard: adoption, upgrade lead time, risk, with trends

@@ -40,9 +40,8 @@ fn repos(ctx: &Context, args: &FleetUpgradeArgs, client: Option<&crate::github::
     }
     if (args.push || args.open_prs) && repos.iter().any(|r| matches!(r, Repo::Local(_))) {
         let flag = if args.open_prs { "--open-prs" } else { "--push" };
-        ctx.printer.warn(&format!(
-            "{flag} pushes the branches of repositories listed by URL; local checkouts keep theirs"
-        ));
+        ctx.printer
+            .warn(&format!("{flag} pushes the branches of repositories listed by URL; local checkouts keep theirs"));
     }
     Ok(repos)
 }

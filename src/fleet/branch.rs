@@ -220,15 +220,9 @@ fn upgrade_branch(
             for (p, c) in preps.iter().zip(chain) {
                 rows[p.row].commit = Some(c.id.clone());
             }
+            let prefixes = preps.iter().map(|p| (p.row, p.prefix.clone())).collect();
             let tip = existing.clone().unwrap_or_default();
-            return Ok(Some(Written {
-                branch: branch.to_string(),
-                tip,
-                expected: existing,
-                rows: all_rows.clone(),
-                prefixes: preps.iter().map(|p| p.prefix.clone()).collect(),
-                changed: false,
-            }));
+            return Ok(Some(written(branch, tip, existing, all_rows.clone(), &prefixes, false)));
         }
         _ => {}
     }
@@ -273,14 +267,8 @@ fn upgrade_branch(
             rows[*row].commit = Some(c.id.clone());
         }
         let built_rows: Vec<usize> = built.iter().map(|(r, _)| *r).collect();
-        return Ok(Some(Written {
-            branch: branch.to_string(),
-            tip: existing.clone().unwrap_or_default(),
-            expected: existing,
-            prefixes: built_rows.iter().map(|r| prefix_of.get(r).cloned().unwrap_or_default()).collect(),
-            rows: built_rows,
-            changed: false,
-        }));
+        let tip = existing.clone().unwrap_or_default();
+        return Ok(Some(written(branch, tip, existing, built_rows, &prefix_of, false)));
     }
     let write_ref = format!("{}{branch}", refs.write);
     let current = refs.commits.resolve(&write_ref).map_err(|e| err(&e))?;
@@ -300,14 +288,20 @@ fn upgrade_branch(
             row.outcome = if existing.is_some() { Outcome::Regenerated } else { Outcome::Upgraded };
         }
     }
-    Ok(moved.then(|| Written {
-        branch: branch.to_string(),
-        tip: tip.id.clone(),
-        expected: existing,
-        prefixes: built_rows.iter().map(|r| prefix_of.get(r).cloned().unwrap_or_default()).collect(),
-        rows: built_rows,
-        changed: true,
-    }))
+    Ok(moved.then(|| written(branch, tip.id.clone(), existing, built_rows, &prefix_of, true)))
+}
+
+/// The branch as this run leaves it, for the push and the pull request.
+fn written(
+    branch: &str,
+    tip: String,
+    expected: Option<String>,
+    rows: Vec<usize>,
+    prefix_of: &BTreeMap<usize, String>,
+    changed: bool,
+) -> Written {
+    let prefixes = rows.iter().map(|r| prefix_of.get(r).cloned().unwrap_or_default()).collect();
+    Written { branch: branch.to_string(), tip, expected, rows, prefixes, changed }
 }
 
 /// Whether a branch's commits were made from exactly these inputs, in this order.

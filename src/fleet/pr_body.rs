@@ -142,10 +142,7 @@ fn conflicts_section(b: &mut String, branch: &str, conflicts: &[(&ProjectPart, &
 
 fn versions_between<'a>(catalog: &'a Catalog, template: &str, from: &str, to: &str) -> Vec<&'a semver::Version> {
     let (Ok(from), Ok(to)) = (semver::Version::parse(from), semver::Version::parse(to)) else { return Vec::new() };
-    catalog
-        .entry(template)
-        .map(|e| e.versions.iter().filter(|v| **v > from && **v <= to).collect())
-        .unwrap_or_default()
+    catalog.entry(template).map(|e| e.versions.iter().filter(|v| **v > from && **v <= to).collect()).unwrap_or_default()
 }
 
 fn migrations_section(b: &mut String, catalog: &Catalog, template: &str, from: &str, to: &str) {
@@ -197,7 +194,11 @@ fn changelog_section(b: &mut String, catalog: &Catalog, template: &str, from: &s
         log.truncate(cut);
         log.push_str("\n\n_… cut here: see the template's CHANGELOG.md for the rest._\n");
     }
-    let _ = writeln!(b, "### Changelog\n\n<details><summary>{template} {from} → {to}</summary>\n\n{}\n</details>\n", log.trim_end());
+    let _ = writeln!(
+        b,
+        "### Changelog\n\n<details><summary>{template} {from} → {to}</summary>\n\n{}\n</details>\n",
+        log.trim_end()
+    );
 }
 
 /// A changelog's own heading for the version (`# 2.1.0`, `## [2.1.0] - …`), left out.
@@ -221,7 +222,7 @@ fn check_section(b: &mut String, parts: &[ProjectPart]) {
                     let mark = match f.severity {
                         crate::check::Severity::Error => "✖",
                         crate::check::Severity::Warning => "⚠",
-                        _ => "·",
+                        crate::check::Severity::Excepted => "·",
                     };
                     let _ = writeln!(b, "- {lead}{mark} `{}`: {}", cell(&f.rule), cell(&f.message));
                 }

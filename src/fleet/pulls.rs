@@ -157,7 +157,8 @@ pub(super) fn publish(
         }
         Some(pr) => {
             let who = pr.user.as_ref().map_or_else(|| "someone".to_string(), |u| format!("@{}", u.login));
-            let note = format!("pull request #{} was opened by {who}: its title and description are left alone", pr.number);
+            let note =
+                format!("pull request #{} was opened by {who}: its title and description are left alone", pr.number);
             set(rows, &|row| row.error = Some(note.clone()));
             Ok(pr)
         }
@@ -334,7 +335,11 @@ fn close_older(
             successor.number, successor.html_url
         );
         client.comment(b.repo, old.number, &note)?;
-        client.update_pull(b.repo, old.number, &PullUpdate { state: Some("closed".into()), ..PullUpdate::default() })?;
+        client.update_pull(
+            b.repo,
+            old.number,
+            &PullUpdate { state: Some("closed".into()), ..PullUpdate::default() },
+        )?;
     }
     Ok(())
 }
