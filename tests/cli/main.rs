@@ -16,6 +16,8 @@ mod fixtures;
 mod fleet;
 mod git;
 mod git_server;
+mod github_contract;
+mod github_server;
 mod history;
 mod new;
 mod pty;
