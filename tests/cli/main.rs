@@ -22,6 +22,7 @@ mod history;
 mod new;
 mod pty;
 mod publish;
+mod pull_requests;
 mod remote;
 mod remote_fleet;
 mod remote_fleet_access;
