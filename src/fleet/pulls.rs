@@ -50,8 +50,8 @@ impl<'a> Pulls<'a> {
         let listed: Vec<(RepoId, Vec<PullRequest>)> =
             repos.par_iter().filter_map(|id| Some((id.clone(), self.client.open_pulls(id).ok()?))).collect();
         let mut counts = lock(&self.open_count);
-        for (_, pulls) in &listed {
-            for p in pulls {
+        for (id, pulls) in &listed {
+            for p in pulls.iter().filter(|p| p.is_from(id, &p.head.name)) {
                 if let Some((template, _)) = pave_branch(&p.head.name) {
                     *counts.entry(template).or_default() += 1;
                 }
@@ -182,11 +182,11 @@ pub(super) fn publish(
 /// (and its branch is not pushed again); a new one waits when the cap is reached.
 fn decide(pulls: &Pulls<'_>, b: &Branch<'_>, template: &str, open: &[PullRequest]) -> Result<Plan, ApiError> {
     let w = b.written;
-    if let Some(pr) = open.iter().find(|p| p.head.name == w.branch) {
+    if let Some(pr) = open.iter().find(|p| p.is_from(b.repo, &w.branch)) {
         return Ok(Plan::Go(Some(pr.clone())));
     }
     let closed = pulls.client.branch_pulls(b.repo, &w.branch, "closed")?;
-    if let Some(pr) = closed.into_iter().next() {
+    if let Some(pr) = closed.into_iter().find(|p| p.is_from(b.repo, &w.branch)) {
         if pr.merged_at.is_some() {
             return Ok(Plan::Hold(Outcome::Merged, Some(pr), format!("{} was merged", w.branch)));
         }
@@ -327,6 +327,9 @@ fn close_older(
     let Ok(target) = semver::Version::parse(target) else { return Ok(()) };
     for old in open {
         let Some((name, v)) = pave_branch(&old.head.name) else { continue };
+        if !old.is_from(b.repo, &old.head.name) {
+            continue; // a fork's branch of that name is not pave's
+        }
         if name != template || v >= target || old.number == successor.number {
             continue;
         }

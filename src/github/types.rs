@@ -40,6 +40,16 @@ pub(crate) struct Head {
     pub name: String,
     /// Its commit.
     pub sha: String,
+    /// The repository holding the branch (`None` when it was deleted).
+    #[serde(default)]
+    pub repo: Option<RepoName>,
+}
+
+/// A repository as a pull request's ends name it.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct RepoName {
+    /// `owner/name`.
+    pub full_name: String,
 }
 
 /// A label.
@@ -129,6 +139,12 @@ impl PullRequest {
     /// Whether it is still open (draft or not).
     pub(crate) fn is_open(&self) -> bool {
         self.state == "open"
+    }
+
+    /// Whether it merges `branch` of `repo` itself (not a fork's branch of the same name).
+    pub(crate) fn is_from(&self, repo: &super::RepoId, branch: &str) -> bool {
+        self.head.name == branch
+            && self.head.repo.as_ref().is_some_and(|r| r.full_name.eq_ignore_ascii_case(&repo.to_string()))
     }
 }
 

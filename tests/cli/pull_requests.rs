@@ -388,3 +388,19 @@ fn github_org_finds_the_repositories_that_use_pave() {
     let pages = forge.gh.requests().into_iter().filter(|r| r.path == "/orgs/acme/repos").count();
     assert_eq!(pages, 3, "five repositories, two a page");
 }
+
+/// A fork's pull request from a branch of the same name is not pave's: pave opens its own.
+#[test]
+fn a_forks_branch_of_the_same_name_is_not_taken_for_paves() {
+    if !require() {
+        return;
+    }
+    let mut forge = Forge::new(&["svc-a"]);
+    let fork = forge.gh.add_pull(Pull::new(OWNER, "svc-a", BRANCH).head_owner("someone").user("someone"));
+    let up = forge.upgrade(&["svc-a"], &[]);
+    up.expect_code(0).expect(&forge.line("svc-a"), "upgraded");
+    let ours = pr_of(&up, &forge.line("svc-a"))["number"].as_u64().unwrap();
+    assert_ne!(ours, fork);
+    let open: Vec<Value> = forge.pulls("svc-a").into_iter().filter(|p| p["state"] == "open").collect();
+    assert_eq!(open.len(), 2, "{open:#?}");
+}
