@@ -26,6 +26,7 @@ mod remote_fleet_access;
 mod remote_fleet_faults;
 mod remote_fleet_fixture;
 mod render;
+mod rollout;
 mod safety;
 mod sandbox;
 mod support;
