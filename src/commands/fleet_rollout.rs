@@ -129,13 +129,13 @@ fn table(rows: &[Row]) -> String {
         let age = r.pr.as_ref().and_then(|p| p.age_days).map_or_else(|| "-".to_string(), |d| format!("{d}d"));
         let checks = r.pr.as_ref().and_then(|p| p.checks).map_or("-", |c| c.word());
         let note = r.error.as_deref().or(r.note.as_deref()).unwrap_or_default();
-        let _ = writeln!(
-            out,
+        let line = format!(
             "{:w$}  {:10}  {:11}  {pr:12}  {age:5}  {checks:8}  {note}",
             r.path,
             r.from.as_deref().unwrap_or("-"),
             r.state.word(),
         );
+        let _ = writeln!(out, "{}", line.trim_end());
     }
     out
 }

@@ -123,7 +123,7 @@ pub(crate) fn page(release: &Release, rows: &[Row], summary: &Summary, today: Da
     let mut html = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title><style>\
 body{{font-family:system-ui,sans-serif;margin:2rem;color:#111;max-width:72rem}}h1{{margin-bottom:.2rem}}\
-table{{border-collapse:collapse;width:100%;font-size:14px}}th,td{{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left}}\
+table{{border-collapse:collapse;width:100%;font-size:14px}}th,td{{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left}}td:not(:last-child){{white-space:nowrap}}\
 th{{background:#f3f4f6}}.ok{{color:#15803d}}.go{{color:#1d4ed8}}.warn{{color:#b45309}}.bad{{color:#b91c1c}}\
 .muted{{color:#555;font-size:.85rem}}figure{{margin:1rem 0}}figcaption{{font-weight:600;margin-bottom:.3rem}}\
 @media print{{body{{margin:0;max-width:none}}table,figure{{break-inside:avoid}}}}</style></head><body>",
