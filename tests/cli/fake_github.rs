@@ -1,5 +1,6 @@
-//! A canned-answer stand-in for GitHub's REST API, as much as `pave fleet rollout` reads: the
-//! pull requests of a branch and the check runs of a commit, over plain HTTP on 127.0.0.1, with
+//! A canned-answer stand-in for GitHub's REST API, as much as `pave fleet rollout` reads: an
+//! organisation's repositories and their trees, the pull requests of a branch, the check runs of a
+//! commit, over plain HTTP on 127.0.0.1, with
 //! every request recorded. It validates nothing against GitHub's OpenAPI description; the
 //! contract-checked server (`tests/servers/github`) supersedes it once it lands, with the same
 //! method names (`add_repo`, `add_pull`, `add_check_run`, `merge_pull`, `requests`).
@@ -18,6 +19,10 @@ struct Data {
     pulls: HashMap<String, Vec<Value>>,
     /// head sha → its check runs.
     checks: HashMap<String, Vec<Value>>,
+    /// organisation → its repositories.
+    orgs: HashMap<String, Vec<Value>>,
+    /// `owner/name` → the paths of its default branch's tree.
+    trees: HashMap<String, Vec<String>>,
     /// `METHOD path?query`, in order.
     requests: Vec<String>,
 }
@@ -70,6 +75,24 @@ impl FakeGithub {
     /// Makes `owner/name` known (with no pull request).
     pub fn add_repo(&self, repo: &str) {
         self.data.lock().unwrap().pulls.entry(repo.to_string()).or_default();
+    }
+
+    /// Lists `name` in organisation `org`, cloned from `clone_url`, its default branch holding
+    /// `paths`.
+    pub fn add_org_repo(&self, org: &str, name: &str, clone_url: &str, paths: &[&str]) {
+        let mut data = self.data.lock().unwrap();
+        data.orgs.entry(org.to_string()).or_default().push(json!({
+            "full_name": format!("{org}/{name}"),
+            "name": name,
+            "owner": { "login": org },
+            "archived": false,
+            "fork": false,
+            "topics": [],
+            "default_branch": "main",
+            "clone_url": clone_url,
+        }));
+        data.trees.insert(format!("{org}/{name}"), paths.iter().map(ToString::to_string).collect());
+        data.pulls.entry(format!("{org}/{name}")).or_default();
     }
 
     /// Opens a pull request in `repo`; returns its number.
@@ -182,6 +205,13 @@ fn serve(stream: TcpStream, data: &Mutex<Data>) {
                 .collect();
             json!(picked)
         }),
+        ["orgs", org, "repos"] if method == "GET" => data.orgs.get(*org).map(|repos| json!(repos)),
+        ["repos", owner, name, "git", "trees", _] if method == "GET" => {
+            data.trees.get(&format!("{owner}/{name}")).map(|paths| {
+                let tree: Vec<Value> = paths.iter().map(|p| json!({ "path": p, "type": "blob" })).collect();
+                json!({ "tree": tree, "truncated": false })
+            })
+        }
         ["repos", _, _, "commits", sha, "check-runs"] if method == "GET" => {
             let runs = data.checks.get(*sha).cloned().unwrap_or_default();
             Some(json!({ "total_count": runs.len(), "check_runs": runs }))

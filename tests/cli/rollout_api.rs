@@ -1,6 +1,7 @@
 //! `pave fleet rollout` with pull requests, against [`FakeGithub`]: open, draft, merged (its
 //! branch deleted), closed, the checks of an open one, an API error that fails one repository
-//! alone, the API-call budget of a re-run, a local checkout's `origin`, and the burndown.
+//! alone, the API-call budget of a re-run, `--github-org`, a local checkout's `origin`, and the
+//! burndown.
 
 use crate::fake_github::{FakeGithub, Pull};
 use crate::remote_fleet_fixture::{BRANCH, Fleet, Kind};
@@ -161,4 +162,28 @@ fn fleet_rollout_asks_github_com_only_about_its_own_repositories() {
     f.sb.write("repos.txt", f.line("svc-a"));
     let r = rollout(&f, &["app@2.0.0", "--repos-from", "repos.txt", "--json"], &[("PAVE_GITHUB_TOKEN", "t0k")]);
     assert_eq!((r.state("svc-a"), r.json["api_calls"].as_u64()), ("not-started", Some(0)), "{}", r.run.output());
+}
+
+/// `--github-org`: the organisation's repositories that use pave, each asked about once more.
+#[test]
+fn fleet_rollout_github_org_lists_the_repositories_that_use_pave() {
+    let mut f = Fleet::new(Kind::File);
+    f.add("svc-a", "1.0.0").add("svc-b", "1.0.0");
+    f.upgrade(&["svc-a"], &[]).expect_code(0);
+    let gh = FakeGithub::start();
+    // The organisation `srv`, so that `file:///…/srv/NAME.git` is `srv/NAME` to the API too.
+    gh.add_org_repo("srv", "svc-a", &f.file_url("svc-a"), &[".pave.toml", "README.md"]);
+    gh.add_org_repo("srv", "svc-b", &f.file_url("svc-b"), &[".pave.toml"]);
+    gh.add_org_repo("srv", "website", &f.file_url("website"), &["index.html"]);
+    let sha = f.rev("svc-a", BRANCH).unwrap();
+    gh.add_pull("srv/svc-a", &Pull { head: BRANCH, sha: &sha, created_at: "2026-12-04T10:00:00Z", draft: false });
+    gh.add_check_run(&sha, "ci", None);
+    let r = rollout(&f, &["app@2.0.0", "--github-org", "srv", "--api-url", &gh.url(), "--today", TODAY, "--json"], &[]);
+    assert_eq!(r.run.code, Some(0), "{}", r.run.output());
+    assert!(r.run.stderr.contains("srv: 3 repositories, 2 use pave"), "{}", r.run.output());
+    assert_eq!((r.state("svc-a"), r.state("svc-b")), ("pr-open", "not-started"), "{:#}", r.json);
+    assert_eq!(r.row("svc-a")["pr"]["checks"], "pending");
+    assert_eq!(r.json["projects"].as_array().unwrap().len(), 2);
+    // The listing, a tree per repository; then the pull requests of the two, and one's checks.
+    assert_eq!(r.json["api_calls"].as_u64(), Some(1 + 3 + 2 + 1), "{:#?}", gh.requests());
 }
