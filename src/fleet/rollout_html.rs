@@ -26,10 +26,11 @@ pub(crate) struct Point {
 /// A pull request's life in days: opened, merged, closed (a merged one is closed too).
 pub(crate) type Life = (Day, Option<Day>, Option<Day>);
 
-/// Open and merged pull requests per day, from the first one's opening to `today`.
+/// Open and merged pull requests per day, from the day before the first one was opened (none
+/// yet: the chart starts at zero, and has two days at least) to `today`.
 pub(crate) fn burndown(pulls: &[Life], today: Day) -> Vec<Point> {
     let Some(first) = pulls.iter().map(|p| p.0).min() else { return Vec::new() };
-    (first.0..=today.0.max(first.0))
+    (first.0 - 1..=today.0.max(first.0))
         .map(Day)
         .map(|day| {
             let open = pulls.iter().filter(|(o, _, c)| *o <= day && c.is_none_or(|c| c > day)).count();
@@ -188,6 +189,7 @@ mod tests {
         let got: Vec<(String, usize, usize)> =
             points.iter().map(|p| (p.day.to_string(), p.open, p.merged)).collect();
         let want = [
+            ("2026-11-30", 0, 0),
             ("2026-12-01", 1, 0),
             ("2026-12-02", 3, 0),
             ("2026-12-03", 2, 1),
@@ -202,6 +204,7 @@ mod tests {
     fn the_chart_is_inline_svg_even_without_pull_requests() {
         assert!(chart(&[], 3).contains("No pull request yet"));
         let points = burndown(&[(d("2026-12-01"), None, None)], d("2026-12-01"));
+        assert_eq!(points.len(), 2, "a pull request opened today still draws a line");
         let svg = chart(&points, 2);
         assert!(svg.starts_with("<svg") && svg.contains("<polyline") && svg.contains("to move (2)"), "{svg}");
     }

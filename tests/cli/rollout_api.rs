@@ -127,8 +127,9 @@ fn fleet_rollout_html_burndown_follows_the_pull_requests() {
     );
     assert_eq!(r.run.code, Some(0), "{}", r.run.output());
     let html = f.sb.read("r.html");
-    // From the 1st to today: the 2nd has four open; by today two open, one merged, one closed.
-    assert!(html.contains(">2026-12-01</text>") && html.contains(">2026-12-06</text>"), "the x axis runs to today");
+    // From the day before the first was opened to today: by today two open, one merged, one
+    // closed.
+    assert!(html.contains(">2026-11-30</text>") && html.contains(">2026-12-06</text>"), "the x axis runs to today");
     assert!(html.contains("open (2)") && html.contains("merged (1)") && html.contains("to move (6)"), "{html}");
     assert!(html.contains("<a href=\"https://github.com/srv/svc-draft/pull/1\">#1</a> (draft)"), "{html}");
     for fetch in ["<script", "<link", " src=", "@import", "url("] {
