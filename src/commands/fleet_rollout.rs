@@ -41,9 +41,8 @@ pub(super) fn run(ctx: &Context, args: &FleetRolloutArgs) -> Result<i32> {
     let release = release(ctx, args)?;
     // Pull requests are looked up when there is an API to ask: an organisation, an API URL, or
     // a token for github.com.
-    let api = args.github.github_org.is_some()
-        || args.github.api_url.is_some()
-        || crate::github::token_from_env().is_some();
+    let api =
+        args.github.github_org.is_some() || args.github.api_url.is_some() || crate::github::token_from_env().is_some();
     let client = if api { Some(super::fleet::github(&args.github)?) } else { None };
     let org = match &client {
         Some(c) => super::fleet::org_lines(ctx, &args.github, c)?,
@@ -121,11 +120,15 @@ pub(super) fn run(ctx: &Context, args: &FleetRolloutArgs) -> Result<i32> {
 /// The table: one row per project.
 fn table(rows: &[Row]) -> String {
     let w = rows.iter().map(|r| r.path.len()).max().unwrap_or(4).max(4);
-    let mut out = format!("{:w$}  {:10}  {:11}  {:12}  {:5}  {:8}  NOTE\n", "PATH", "FROM", "STATE", "PR", "AGE", "CHECKS");
+    let mut out =
+        format!("{:w$}  {:10}  {:11}  {:12}  {:5}  {:8}  NOTE\n", "PATH", "FROM", "STATE", "PR", "AGE", "CHECKS");
     for r in rows {
-        let pr = r.pr.as_ref().map_or_else(|| "-".to_string(), |p| {
-            if p.draft { format!("#{} draft", p.number) } else { format!("#{}", p.number) }
-        });
+        let pr = r.pr.as_ref().map_or_else(
+            || "-".to_string(),
+            |p| {
+                if p.draft { format!("#{} draft", p.number) } else { format!("#{}", p.number) }
+            },
+        );
         let age = r.pr.as_ref().and_then(|p| p.age_days).map_or_else(|| "-".to_string(), |d| format!("{d}d"));
         let checks = r.pr.as_ref().and_then(|p| p.checks).map_or("-", |c| c.word());
         let note = r.error.as_deref().or(r.note.as_deref()).unwrap_or_default();

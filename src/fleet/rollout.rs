@@ -364,8 +364,10 @@ mod tests {
 
     #[test]
     fn ahead_and_stale_are_noted() {
-        let (s, note) =
-            classify(&v("2.0.0"), &Facts { recorded: &v("2.1.0"), branch: OnBranch::Absent, conflict: false, pull: None });
+        let (s, note) = classify(
+            &v("2.0.0"),
+            &Facts { recorded: &v("2.1.0"), branch: OnBranch::Absent, conflict: false, pull: None },
+        );
         assert_eq!((s, note.as_deref()), (State::OnVersion, Some("ahead: on 2.1.0")));
         let stale = OnBranch::Pave { stale: true };
         let (s, note) =
@@ -382,7 +384,10 @@ mod tests {
             conclusion: conclusion.map(str::to_string),
         };
         assert_eq!(Checks::of(&[]), Checks::None);
-        assert_eq!(Checks::of(&[run("completed", Some("success")), run("completed", Some("skipped"))]), Checks::Passing);
+        assert_eq!(
+            Checks::of(&[run("completed", Some("success")), run("completed", Some("skipped"))]),
+            Checks::Passing
+        );
         assert_eq!(Checks::of(&[run("in_progress", None), run("completed", Some("success"))]), Checks::Pending);
         assert_eq!(Checks::of(&[run("in_progress", None), run("completed", Some("failure"))]), Checks::Failing);
     }

@@ -106,7 +106,8 @@ impl Gather<'_> {
                 }
             };
             let commits = opened.commits();
-            let place = Place { commits: &commits, base: &base, base_name: "HEAD", existing: &["refs/heads/", TRACKING] };
+            let place =
+                Place { commits: &commits, base: &base, base_name: "HEAD", existing: &["refs/heads/", TRACKING] };
             match self.project(&place, &p.name, opened.project_prefix()) {
                 Ok(Some(f)) => found.push(f),
                 Ok(None) => out.skipped += 1,

@@ -70,7 +70,10 @@ fn chart(points: &[Point], goal: usize) -> String {
     let (x, y) = {
         let span = (points.len().max(2) - 1) as f64;
         let max = max as f64;
-        (move |i: usize| left + (right - left) * i as f64 / span, move |n: usize| bottom - (bottom - top) * n as f64 / max)
+        (
+            move |i: usize| left + (right - left) * i as f64 / span,
+            move |n: usize| bottom - (bottom - top) * n as f64 / max,
+        )
     };
     let _ = write!(
         svg,
@@ -89,7 +92,8 @@ fn chart(points: &[Point], goal: usize) -> String {
             "<line x1=\"{left}\" y1=\"{gy:.1}\" x2=\"{right}\" y2=\"{gy:.1}\" stroke=\"#6b7280\" stroke-dasharray=\"5 4\"/>"
         );
     }
-    for (color, value) in [("#d97706", (|p: &Point| p.open) as fn(&Point) -> usize), ("#16a34a", |p: &Point| p.merged)] {
+    for (color, value) in [("#d97706", (|p: &Point| p.open) as fn(&Point) -> usize), ("#16a34a", |p: &Point| p.merged)]
+    {
         let line: Vec<String> =
             points.iter().enumerate().map(|(i, p)| format!("{:.1},{:.1}", x(i), y(value(p)))).collect();
         let _ = write!(
@@ -186,8 +190,7 @@ mod tests {
             (d("2026-12-02"), None, Some(d("2026-12-04"))),
         ];
         let points = burndown(&pulls, d("2026-12-05"));
-        let got: Vec<(String, usize, usize)> =
-            points.iter().map(|p| (p.day.to_string(), p.open, p.merged)).collect();
+        let got: Vec<(String, usize, usize)> = points.iter().map(|p| (p.day.to_string(), p.open, p.merged)).collect();
         let want = [
             ("2026-11-30", 0, 0),
             ("2026-12-01", 1, 0),

@@ -101,10 +101,7 @@ const NAMES: [&str; 9] = [
 
 /// Every ref of every repository (and, for checkouts, their state): what a read-only run keeps.
 fn snapshot(f: &Fleet) -> Vec<String> {
-    NAMES
-        .iter()
-        .map(|n| if f.kind == Kind::Local { f.sb.state(&f.refs(n)) } else { f.all_refs(n) })
-        .collect()
+    NAMES.iter().map(|n| if f.kind == Kind::Local { f.sb.state(&f.refs(n)) } else { f.all_refs(n) }).collect()
 }
 
 fn check_states(f: &Fleet, r: &Rollout) {
@@ -183,7 +180,10 @@ fn remote_states(kind: Kind) {
         assert!(header.contains(column), "{header}");
     }
     let conflict = r.run.stdout.lines().find(|l| l.starts_with("svc-conflict ")).unwrap();
-    assert!(conflict.contains(" 1.0.0 ") && conflict.contains(" conflict ") && conflict.contains("markers"), "{conflict}");
+    assert!(
+        conflict.contains(" 1.0.0 ") && conflict.contains(" conflict ") && conflict.contains("markers"),
+        "{conflict}"
+    );
 }
 
 #[test]
@@ -229,9 +229,16 @@ fn fleet_rollout_monorepo_tells_its_projects_apart() {
     let r = rollout(&f, &["app@2.0.0", "--repos-from", "repos.txt", "--json"], &[]);
     assert_eq!(r.state("mono/services/a"), "conflict", "{:#}", r.json);
     assert_eq!(r.state("mono/services/b"), "branch-only", "{:#}", r.json);
-    assert_eq!((r.json["summary"]["projects"].as_u64(), r.json["summary"]["repositories"].as_u64()), (Some(2), Some(1)));
+    assert_eq!(
+        (r.json["summary"]["projects"].as_u64(), r.json["summary"]["repositories"].as_u64()),
+        (Some(2), Some(1))
+    );
     let table = rollout(&f, &["app@2.0.0", "--repos-from", "repos.txt"], &[]);
-    assert!(table.run.stdout.starts_with("2 projects in 1 repository: 1 branch-only · 1 conflict\n"), "{}", table.run.output());
+    assert!(
+        table.run.stdout.starts_with("2 projects in 1 repository: 1 branch-only · 1 conflict\n"),
+        "{}",
+        table.run.output()
+    );
 }
 
 /// `--branch` follows another branch name, as `fleet upgrade --branch` wrote it.
@@ -272,7 +279,11 @@ fn fleet_rollout_html_renders_in_chromium() {
     let f = every_state(Kind::File);
     let lines: Vec<String> = NAMES.iter().map(|n| f.line(n)).collect();
     f.sb.write("repos.txt", lines.join("\n"));
-    let r = rollout(&f, &["app@2.0.0", "--repos-from", "repos.txt", "--html", "rollout.html", "--today", "2026-12-06"], &[]);
+    let r = rollout(
+        &f,
+        &["app@2.0.0", "--repos-from", "repos.txt", "--html", "rollout.html", "--today", "2026-12-06"],
+        &[],
+    );
     assert_eq!(r.run.code, Some(0), "{}", r.run.output());
     assert!(r.run.stderr.contains("Wrote rollout.html"), "{}", r.run.output());
     let html = f.sb.read("rollout.html");

@@ -75,7 +75,10 @@ fn fleet_rollout_shows_pull_requests_their_checks_and_age() {
     assert_eq!((draft["state"].as_str(), draft["draft"].as_bool()), (Some("draft"), Some(true)), "{draft}");
     assert_eq!(draft["checks"], "failing");
     let merged = r.row("svc-merged");
-    assert_eq!((merged["pr"]["state"].as_str(), merged["pr"]["merged_at"].as_str()), (Some("merged"), Some("2026-12-03T15:00:00Z")));
+    assert_eq!(
+        (merged["pr"]["state"].as_str(), merged["pr"]["merged_at"].as_str()),
+        (Some("merged"), Some("2026-12-03T15:00:00Z"))
+    );
     assert_eq!(merged["pr"]["checks"], serde_json::Value::Null, "checks are asked of open pull requests only");
     assert_eq!(merged["pr"]["age_days"], 2, "open from the 1st to the 3rd");
     assert_eq!(merged["branch"], BRANCH, "the branch of the pull request, though deleted");
@@ -83,7 +86,11 @@ fn fleet_rollout_shows_pull_requests_their_checks_and_age() {
     let unknown = r.row("svc-unknown");
     assert!(unknown["error"].as_str().unwrap().contains("GitHub:"), "{unknown}");
     assert!(unknown["error"].as_str().unwrap().contains("404"), "{unknown}");
-    assert_eq!((unknown["from"].as_str(), unknown["branch"].as_null()), (Some("1.0.0"), Some(())), "git was read: {unknown}");
+    assert_eq!(
+        (unknown["from"].as_str(), unknown["branch"].as_null()),
+        (Some("1.0.0"), Some(())),
+        "git was read: {unknown}"
+    );
     let summary = &r.json["summary"];
     assert_eq!((summary["draft"].as_u64(), summary["failing_checks"].as_u64()), (Some(1), Some(1)), "{summary}");
 
@@ -112,7 +119,13 @@ fn fleet_rollout_shows_pull_requests_their_checks_and_age() {
     );
     let line = |name: &str| t.run.stdout.lines().find(|l| l.starts_with(&format!("{name} "))).unwrap().to_string();
     let draft = line("svc-draft");
-    assert!(draft.contains(" pr-open ") && draft.contains("#1 draft") && draft.contains(" 4d ") && draft.ends_with(" failing"), "{draft}");
+    assert!(
+        draft.contains(" pr-open ")
+            && draft.contains("#1 draft")
+            && draft.contains(" 4d ")
+            && draft.ends_with(" failing"),
+        "{draft}"
+    );
     assert!(t.run.stderr.contains("GitHub API: 9 calls"), "{}", t.run.output());
 }
 
