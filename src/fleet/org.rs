@@ -40,11 +40,7 @@ impl OrgListing {
     /// One line for the terminal: what was listed and what was skipped.
     pub(crate) fn describe(&self, org: &str) -> String {
         let mut parts = vec![format!("{}: {} repositories, {} use pave", org, self.listed, self.repos.len())];
-        for (n, what) in [
-            (self.archived, "archived"),
-            (self.forks, "forks"),
-            (self.off_topic, "without the topic"),
-        ] {
+        for (n, what) in [(self.archived, "archived"), (self.forks, "forks"), (self.off_topic, "without the topic")] {
             if n > 0 {
                 parts.push(format!("{n} {what} skipped"));
             }

@@ -103,8 +103,7 @@ impl Client {
     /// `POST /repos/{owner}/{repo}/issues/{issue_number}/labels`.
     pub(crate) fn add_labels(&self, repo: &RepoId, number: u64, labels: &[String]) -> Result<(), ApiError> {
         let body = serde_json::json!({ "labels": labels });
-        self.write::<serde_json::Value>("POST", &format!("{}/issues/{number}/labels", repo_path(repo)), &body)
-            .map(drop)
+        self.write::<serde_json::Value>("POST", &format!("{}/issues/{number}/labels", repo_path(repo)), &body).map(drop)
     }
 
     /// `POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers` with teams.

@@ -162,10 +162,7 @@ impl Client {
             }
         }
         let _ = last;
-        Err(ApiError::Transport {
-            what,
-            message: format!("no answer after {} attempts", self.settings.attempts),
-        })
+        Err(ApiError::Transport { what, message: format!("no answer after {} attempts", self.settings.attempts) })
     }
 
     fn attempt(
@@ -257,9 +254,8 @@ impl Client {
         let auth = self.settings.token.as_ref().map(|t| format!("Bearer {t}"));
         macro_rules! headers {
             ($req:expr) => {{
-                let mut req = $req
-                    .header("Accept", "application/vnd.github+json")
-                    .header("X-GitHub-Api-Version", "2022-11-28");
+                let mut req =
+                    $req.header("Accept", "application/vnd.github+json").header("X-GitHub-Api-Version", "2022-11-28");
                 if let Some(auth) = &auth {
                     req = req.header("Authorization", auth);
                 }
@@ -332,7 +328,9 @@ fn error_message(body: &str) -> String {
     if let Some(errors) = v["errors"].as_array() {
         let details: Vec<String> = errors
             .iter()
-            .filter_map(|e| e["message"].as_str().map(str::to_string).or_else(|| e["code"].as_str().map(str::to_string)))
+            .filter_map(|e| {
+                e["message"].as_str().map(str::to_string).or_else(|| e["code"].as_str().map(str::to_string))
+            })
             .collect();
         if !details.is_empty() {
             m = format!("{m} ({})", details.join("; "));
