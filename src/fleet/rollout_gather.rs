@@ -152,7 +152,7 @@ impl Gather<'_> {
                 Err(e) => out.rows.push(failed(path, Some(shown.clone()), e)),
             }
         }
-        self.finish(found, self.repo_id(url).as_ref(), Some(shown), out)
+        self.finish(found, self.repo_id(url).as_ref(), Some(&shown), out)
     }
 
     /// The repository the API is asked about, when it is asked at all.
@@ -229,7 +229,7 @@ impl Gather<'_> {
     }
 
     /// The rows of a repository's projects of the template, its pull request asked once.
-    fn finish(&self, found: Vec<Found>, id: Option<&RepoId>, repo: Option<String>, mut out: RepoRows) -> RepoRows {
+    fn finish(&self, found: Vec<Found>, id: Option<&RepoId>, repo: Option<&str>, mut out: RepoRows) -> RepoRows {
         let pull = match (self.client, id) {
             (Some(client), Some(id)) if !found.is_empty() => Some(self.pull(client, id)),
             _ => None,
@@ -237,7 +237,7 @@ impl Gather<'_> {
         for f in found {
             let mut row = Row {
                 path: f.path,
-                repo: repo.clone(),
+                repo: repo.map(str::to_string),
                 from: Some(f.recorded.to_string()),
                 state: State::Failed,
                 branch: (f.branch != OnBranch::Absent).then(|| self.release.branch.clone()),
@@ -245,16 +245,15 @@ impl Gather<'_> {
                 error: None,
                 note: None,
             };
-            match &pull {
-                Some(Err(e)) => row.error = Some(format!("GitHub: {}", one_line(e))),
-                _ => {
-                    row.pr = pull.as_ref().and_then(|p| p.as_ref().ok()).cloned().flatten();
-                    let facts =
-                        Facts { recorded: &f.recorded, branch: f.branch, conflict: f.conflict, pull: row.pr.as_ref() };
-                    (row.state, row.note) = classify(&self.release.version, &facts);
-                    if row.pr.is_some() {
-                        row.branch = Some(self.release.branch.clone());
-                    }
+            if let Some(Err(e)) = &pull {
+                row.error = Some(format!("GitHub: {}", one_line(e)));
+            } else {
+                row.pr = pull.as_ref().and_then(|p| p.as_ref().ok()).cloned().flatten();
+                let facts =
+                    Facts { recorded: &f.recorded, branch: f.branch, conflict: f.conflict, pull: row.pr.as_ref() };
+                (row.state, row.note) = classify(&self.release.version, &facts);
+                if row.pr.is_some() {
+                    row.branch = Some(self.release.branch.clone());
                 }
             }
             out.rows.push(row);
