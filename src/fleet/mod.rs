@@ -1,5 +1,6 @@
 //! The fleet: finding projects under roots or in a list, shards, and grouping them by
-//! repository. Where each stands is [`status`]; upgrading each is [`upgrade`].
+//! repository. Where each stands is [`status`]; upgrading each is [`upgrade`]; where one release
+//! stands across the fleet is [`rollout`].
 
 mod branch;
 pub(crate) mod dates;
