@@ -9,10 +9,12 @@ use crate::fleet::Shard;
 mod choices;
 mod github;
 mod history;
+mod rollout;
 
 pub(crate) use choices::{ColorChoice, ConflictStyle, OnConflict};
 pub(crate) use github::GithubArgs;
 pub(crate) use history::{FleetHistoryArgs, FleetScorecardArgs};
+pub(crate) use rollout::FleetRolloutArgs;
 
 /// Golden paths as code: create service repositories from versioned templates, and keep them
 /// current.
@@ -176,6 +178,8 @@ pub(crate) enum FleetCommand {
     Status(FleetStatusArgs),
     /// Upgrade every project onto its own branch, in parallel, without touching working trees
     Upgrade(Box<FleetUpgradeArgs>),
+    /// Where one template release stands in every repository: branches, pull requests, merges
+    Rollout(FleetRolloutArgs),
     /// Each project's .pave.toml through git history: created, upgrades, exceptions, with dates
     History(FleetHistoryArgs),
     /// A quarter's golden-path scorecard: adoption, upgrade lead time, risk, with trends

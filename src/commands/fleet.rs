@@ -1,4 +1,5 @@
-//! `pave fleet status` and `pave fleet upgrade`: the platform team's view across many projects.
+//! `pave fleet status`, and the dispatch of every `pave fleet` subcommand: the platform team's view
+//! across many projects.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -18,6 +19,7 @@ pub(crate) fn run(ctx: &Context, cmd: &FleetCommand) -> Result<i32> {
     match cmd {
         FleetCommand::Status(args) => status(ctx, args),
         FleetCommand::Upgrade(args) => super::fleet_upgrade::run(ctx, args),
+        FleetCommand::Rollout(args) => super::fleet_rollout::run(ctx, args),
         FleetCommand::History(args) => super::fleet_history::history(ctx, args),
         FleetCommand::Scorecard(args) => super::fleet_history::scorecard(ctx, args),
     }

@@ -16,7 +16,7 @@ use crate::cli::FleetUpgradeArgs;
 use crate::fleet::upgrade::{Fleet, FleetOptions, Outcome, Repo, RepoOutcome, Timings, failed_in_report};
 
 /// The token for git over https: `PAVE_GIT_TOKEN`, else `GITHUB_TOKEN`.
-fn token() -> Option<String> {
+pub(super) fn token() -> Option<String> {
     ["PAVE_GIT_TOKEN", "GITHUB_TOKEN"].iter().find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
 }
 

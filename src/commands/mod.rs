@@ -8,6 +8,7 @@ pub(crate) mod error;
 mod exception;
 mod fleet;
 mod fleet_history;
+mod fleet_rollout;
 mod fleet_upgrade;
 mod new;
 mod template;

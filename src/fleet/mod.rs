@@ -1,5 +1,6 @@
 //! The fleet: finding projects under roots or in a list, shards, and grouping them by
-//! repository. Where each stands is [`status`]; upgrading each is [`upgrade`].
+//! repository. Where each stands is [`status`]; upgrading each is [`upgrade`]; where one release
+//! stands across the fleet is [`rollout`].
 
 mod branch;
 pub(crate) mod dates;
@@ -10,6 +11,9 @@ mod owners;
 mod pr_body;
 pub(crate) mod pulls;
 mod report;
+pub(crate) mod rollout;
+pub(crate) mod rollout_gather;
+pub(crate) mod rollout_html;
 pub(crate) mod scorecard;
 pub(crate) mod scorecard_html;
 pub(crate) mod status;

@@ -207,6 +207,20 @@ impl Commits<'_> {
         Ok(BranchState::Edited)
     }
 
+    /// The messages of the commits `tip` has and `base` has not, newest first: what a branch
+    /// adds (a rollout reads pave's conflict notes from them). At most a thousand.
+    pub(crate) fn messages_since(&self, tip: &str, base: &str) -> Result<Vec<String>, GitError> {
+        let walk = || -> Result<Vec<String>, git2::Error> {
+            let mut walk = self.repo.revwalk()?;
+            walk.push(oid(tip)?)?;
+            walk.hide(oid(base)?)?;
+            walk.take(MAX_WALK)
+                .map(|id| Ok(self.repo.find_commit(id?)?.message().unwrap_or_default().to_string()))
+                .collect()
+        };
+        walk().map_err(|e| self.err("read the branch", e))
+    }
+
     /// Makes a commit on `parent` whose tree is the parent's with `changes` applied under
     /// `prefix`, marked as pave's with its inputs. Returns the commit's and the tree's ids.
     pub(crate) fn commit_changes(

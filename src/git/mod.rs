@@ -11,7 +11,7 @@ mod merge_file;
 mod mirror;
 mod repo;
 
-pub(crate) use branch::{BranchState, Commits, FilesAt, PaveCommit, TreeChange};
+pub(crate) use branch::{BranchState, Commits, FilesAt, PAVE_TRAILER, PaveCommit, TreeChange};
 pub(crate) use certs::defer_ca_certificates;
 pub(crate) use clone::clone;
 pub(crate) use history::{FileHistories, FileVersion, file_histories, first_added};

@@ -127,6 +127,11 @@ impl ProjectRepo {
             .map_err(|e| self.err("read HEAD", e))
     }
 
+    /// The URL of the remote `name` (`origin`), when it has one.
+    pub(crate) fn remote_url(&self, name: &str) -> Option<String> {
+        self.repo.find_remote(name).ok().and_then(|r| r.url().ok().map(str::to_string))
+    }
+
     /// The project's directory relative to the work tree: `""`, or ending in `/`.
     pub(crate) fn project_prefix(&self) -> &str {
         &self.prefix

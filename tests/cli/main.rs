@@ -12,6 +12,7 @@ mod check;
 mod cli;
 mod diff;
 mod errors;
+mod fake_github;
 mod fixtures;
 mod fleet;
 mod git;
@@ -29,6 +30,10 @@ mod remote_fleet_access;
 mod remote_fleet_faults;
 mod remote_fleet_fixture;
 mod render;
+mod rollout;
+mod rollout_api;
+// Needs `mod github_server;` (tests/cli/github_server.rs, the contract-checked GitHub server,
+// merging from another branch): declare `mod rollout_github;` once it has landed.
 mod safety;
 mod sandbox;
 mod support;
