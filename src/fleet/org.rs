@@ -39,7 +39,8 @@ pub(crate) struct OrgListing {
 impl OrgListing {
     /// One line for the terminal: what was listed and what was skipped.
     pub(crate) fn describe(&self, org: &str) -> String {
-        let mut parts = vec![format!("{}: {} repositories, {} use pave", org, self.listed, self.repos.len())];
+        let noun = if self.listed == 1 { "repository" } else { "repositories" };
+        let mut parts = vec![format!("{org}: {} {noun}, {} use pave", self.listed, self.repos.len())];
         for (n, what) in [(self.archived, "archived"), (self.forks, "forks"), (self.off_topic, "without the topic")] {
             if n > 0 {
                 parts.push(format!("{n} {what} skipped"));

@@ -27,6 +27,15 @@ pub(crate) fn defer_ca_certificates() {
     unsafe { std::env::set_var("SSL_CERT_FILE", "/dev/null") };
 }
 
+/// The CA bundle file TLS connections are verified against (the one set aside, or the
+/// system's), for clients other than libgit2.
+pub(crate) fn ca_file() -> Option<PathBuf> {
+    match REAL.get() {
+        Some((file, _)) => file.clone(),
+        None => openssl_probe::probe().cert_file,
+    }
+}
+
 /// Gives libgit2 the real certificates, once, before the first connection.
 pub(crate) fn load_ca_certificates() {
     LOADED.call_once(|| {

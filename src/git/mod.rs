@@ -12,7 +12,7 @@ mod mirror;
 mod repo;
 
 pub(crate) use branch::{BranchState, Commits, FilesAt, PAVE_TRAILER, PaveCommit, TreeChange};
-pub(crate) use certs::defer_ca_certificates;
+pub(crate) use certs::{ca_file, defer_ca_certificates};
 pub(crate) use clone::clone;
 pub(crate) use history::{FileHistories, FileVersion, file_histories, first_added};
 pub(crate) use merge_file::merge_file;

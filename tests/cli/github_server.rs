@@ -391,6 +391,8 @@ impl Fault {
 pub struct GithubServer {
     child: Child,
     port: u16,
+    /// `https` when started with `--tls-cert`.
+    scheme: &'static str,
     stderr: PathBuf,
     agent: ureq::Agent,
 }
@@ -448,18 +450,28 @@ impl GithubServer {
             }
             std::thread::sleep(Duration::from_millis(20));
         };
-        let agent = ureq::Agent::new_with_config(
-            ureq::Agent::config_builder()
-                .http_status_as_error(false)
-                .timeout_global(Some(Duration::from_mins(1)))
-                .build(),
-        );
-        Self { child, port, stderr, agent }
+        // Over https the control calls trust the server's own certificate, and nothing else.
+        let cert = extra.iter().position(|a| *a == "--tls-cert").and_then(|i| extra.get(i + 1));
+        let mut config =
+            ureq::Agent::config_builder().http_status_as_error(false).timeout_global(Some(Duration::from_mins(1)));
+        if let Some(cert) = cert {
+            let pem = fs::read(cert).unwrap();
+            let roots = vec![ureq::tls::Certificate::from_pem(&pem).unwrap()];
+            config = config.tls_config(
+                ureq::tls::TlsConfig::builder()
+                    .provider(ureq::tls::TlsProvider::NativeTls)
+                    .root_certs(ureq::tls::RootCerts::Specific(std::sync::Arc::new(roots)))
+                    .build(),
+            );
+        }
+        let agent = ureq::Agent::new_with_config(config.build());
+        let scheme = if cert.is_some() { "https" } else { "http" };
+        Self { child, port, scheme, stderr, agent }
     }
 
     /// The API root, like `https://api.github.com`: `http://127.0.0.1:PORT`.
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port())
+        format!("{}://127.0.0.1:{}", self.scheme, self.port())
     }
 
     /// The server's port on 127.0.0.1.

@@ -404,3 +404,31 @@ fn a_forks_branch_of_the_same_name_is_not_taken_for_paves() {
     let open: Vec<Value> = forge.pulls("svc-a").into_iter().filter(|p| p["state"] == "open").collect();
     assert_eq!(open.len(), 2, "{open:#?}");
 }
+
+/// Over https, pave verifies GitHub's certificate against the CA bundle it is given
+/// (`SSL_CERT_FILE`, as git does), and refuses a server that does not chain to it.
+#[test]
+fn the_api_is_verified_against_the_ca_bundle() {
+    if !require() {
+        return;
+    }
+    let tls = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/servers/github/tls");
+    let (cert, key) = (tls.join("cert.pem").display().to_string(), tls.join("key.pem").display().to_string());
+    let forge = Forge::unlisted(&["svc-a"], &["--tls-cert", &cert, "--tls-key", &key]);
+    forge.gh.add_repo(Repo::new(OWNER, "svc-a"));
+    let api = forge.gh.url();
+    assert!(api.starts_with("https://127.0.0.1:"), "{api}");
+    let args = ["fleet", "upgrade", "--github-org", OWNER, "--api-url", &api, "--dry-run"];
+    let trusted = crate::git_server::run_pave(
+        &forge.f.sb,
+        &args,
+        &[("PAVE_GIT_TOKEN", TOKEN), ("GITHUB_TOKEN", API_TOKEN), ("SSL_CERT_FILE", &cert)],
+    );
+    assert_eq!(trusted.code, Some(0), "{}", trusted.output());
+    assert!(trusted.stderr.contains("acme: 1 repository, 1 use pave"), "{}", trusted.output());
+
+    // The system's bundle does not hold the test certificate: refused, nothing listed.
+    let system = crate::git_server::run_pave(&forge.f.sb, &args, &[("GITHUB_TOKEN", API_TOKEN)]);
+    assert_eq!(system.code, Some(1), "{}", system.output());
+    assert!(system.stderr.to_lowercase().contains("certificate"), "{}", system.output());
+}

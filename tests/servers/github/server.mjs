@@ -12,6 +12,7 @@
 
 import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -71,8 +72,8 @@ class Server {
   }
 
   /** Once the port is known. */
-  listening(port) {
-    this.api = `http://127.0.0.1:${port}`;
+  listening(port, scheme = 'http') {
+    this.api = `${scheme}://127.0.0.1:${port}`;
     this.objects = new Objects(this.contract, { api: this.api, gitUrl: this.opts.gitUrl });
   }
 
@@ -241,6 +242,8 @@ function options() {
       'git-root': { type: 'string' },
       token: { type: 'string' },
       'max-per-page': { type: 'string', default: '100' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
       state: { type: 'string' },
       'git-url': { type: 'string' },
       user: { type: 'string', default: 'pave-bot' },
@@ -261,6 +264,9 @@ function options() {
     gitUrl: (values['git-url'] ?? `file://${gitRoot}`).replace(/\/+$/, ''),
     user: values.user,
     port: Number(values.port),
+    tls: values['tls-cert'] && values['tls-key']
+      ? { cert: fs.readFileSync(values['tls-cert']), key: fs.readFileSync(values['tls-key']) }
+      : null,
   };
 }
 
@@ -270,17 +276,19 @@ async function main() {
   const contract = new Contract();
   const loaded = performance.now();
   const server = new Server(opts, contract);
-  const listener = http.createServer((req, res) => {
+  const handle = (req, res) => {
     server.handle(req, res).catch((e) => {
       process.stderr.write(`${e.stack}\n`);
       if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify({ message: `the fake failed: ${e.message}` }));
     });
-  });
+  };
+  // --tls-cert/--tls-key: https, for the tests of pave's certificate checks.
+  const listener = opts.tls ? https.createServer(opts.tls, handle) : http.createServer(handle);
   listener.keepAliveTimeout = 30_000;
   await new Promise((resolve) => listener.listen(opts.port, '127.0.0.1', resolve));
   const { port } = listener.address();
-  server.listening(port);
+  server.listening(port, opts.tls ? 'https' : 'http');
   if (opts.state) await seed(server, JSON.parse(fs.readFileSync(opts.state, 'utf8')));
   const tmp = `${opts.portFile}.tmp`;
   fs.writeFileSync(tmp, `${port}\n`);
