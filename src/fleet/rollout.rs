@@ -379,7 +379,6 @@ mod tests {
     #[test]
     fn checks_are_summed_up() {
         let run = |status: &str, conclusion: Option<&str>| CheckRun {
-            name: "ci".into(),
             status: status.into(),
             conclusion: conclusion.map(str::to_string),
         };

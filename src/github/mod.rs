@@ -9,7 +9,7 @@ mod types;
 
 pub(crate) use calls::{NewPull, PullUpdate};
 pub(crate) use http::{Client, Settings};
-pub(crate) use types::{CheckRun, PullRequest, PullState, Repository};
+pub(crate) use types::{CheckRun, PullRequest, PullState};
 
 /// Where the API is when `--api-url` is not given.
 pub(crate) const DEFAULT_API: &str = "https://api.github.com";

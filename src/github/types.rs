@@ -86,8 +86,6 @@ pub(crate) struct PullRequest {
     pub body: Option<String>,
     /// The branch it merges.
     pub head: Head,
-    /// The branch it merges into.
-    pub base: Head,
     /// Who opened it.
     #[serde(default)]
     pub user: Option<Account>,
@@ -151,8 +149,6 @@ impl PullRequest {
 /// One check run of a commit.
 #[derive(Debug, Clone, Deserialize)]
 pub(crate) struct CheckRun {
-    /// Its name.
-    pub name: String,
     /// `queued`, `in_progress`, `completed`…
     pub status: String,
     /// `success`, `failure`, `neutral`, `cancelled`, `skipped`, `timed_out`, `action_required`…

@@ -1,5 +1,5 @@
 //! `pave fleet upgrade --open-prs` (issue 11): against the real git HTTP server for the pushes and
-//! the fake GitHub API, which checks every request and response against GitHub's OpenAPI
+//! the fake GitHub API, which checks every request and response against GitHub's `OpenAPI`
 //! description (a broken contract fails the test when the server is dropped).
 
 use serde_json::Value;
