@@ -298,8 +298,10 @@ fn api_faults_are_retried_or_fail_one_repository() {
     if !require() {
         return;
     }
-    let names = ["svc-a", "svc-b", "svc-c", "svc-d", "svc-e"];
+    let names = ["svc-a", "svc-b", "svc-c", "svc-d", "svc-e", "svc-f"];
     let mut forge = Forge::new(&names);
+    // Retried: a secondary rate limit (403 with Retry-After) on labelling.
+    forge.gh.fault(Fault::secondary_rate_limit("POST", "^/repos/acme/svc-f/issues/[0-9]+/labels$", 1).once());
     // Retried: a rate limit until a reset a second away, 429 with Retry-After, 502, a timeout.
     forge.gh.fault(Fault::rate_limited("GET", "^/repos/acme/svc-a/pulls$", 1).once());
     forge.gh.fault(Fault::too_many_requests("POST", "^/repos/acme/svc-b/pulls$", 1).once());
@@ -312,10 +314,11 @@ fn api_faults_are_retried_or_fail_one_repository() {
     let env = [("PAVE_GIT_TOKEN", TOKEN), ("GITHUB_TOKEN", API_TOKEN), ("PAVE_GITHUB_TIMEOUT", "1")];
     let up = forge.f.upgrade_lines(&lines, &["--open-prs", "--api-url", &api], &env);
     up.expect_code(1);
-    for n in &names[..4] {
+    for n in ["svc-a", "svc-b", "svc-c", "svc-d", "svc-f"] {
         up.expect(&forge.line(n), "upgraded");
         forge.open_pull(n);
     }
+    assert_eq!(forge.gh.labels(OWNER, "svc-f", forge.open_pull("svc-f")["number"].as_u64().unwrap()).len(), 2);
     let archived = up.row(&forge.line("svc-e"));
     assert_eq!(archived["outcome"], "failed", "{archived}");
     assert!(archived["error"].as_str().unwrap().contains("archived"), "{archived}");
@@ -326,7 +329,7 @@ fn api_faults_are_retried_or_fail_one_repository() {
         .filter(|r| r.injected)
         .map(|r| format!("{} {} {}", r.method, r.path, r.status))
         .collect();
-    assert_eq!(injected.len(), 3, "{injected:?}");
+    assert_eq!(injected.len(), 4, "{injected:?}");
     // The slow answer was given up on after a second, and asked again.
     let slow: Vec<_> =
         forge.gh.requests().into_iter().filter(|r| r.method == "GET" && r.path == "/repos/acme/svc-d/pulls").collect();
@@ -431,4 +434,19 @@ fn the_api_is_verified_against_the_ca_bundle() {
     let system = crate::git_server::run_pave(&forge.f.sb, &args, &[("GITHUB_TOKEN", API_TOKEN)]);
     assert_eq!(system.code, Some(1), "{}", system.output());
     assert!(system.stderr.to_lowercase().contains("certificate"), "{}", system.output());
+}
+
+/// The API is reached over https only; plain http only on this machine.
+#[test]
+fn an_api_url_over_plain_http_is_refused() {
+    let sb = crate::support::Test::app().into_sandbox();
+    sb.write("repos.txt", "https://github.com/acme/svc-a.git\n");
+    let args =
+        ["fleet", "upgrade", "--repos-from", "repos.txt", "--open-prs", "--api-url", "http://ghe.example.com/api/v3"];
+    let run = crate::git_server::run_pave(&sb, &args, &[("GITHUB_TOKEN", API_TOKEN)]);
+    assert_eq!(run.code, Some(2), "{}", run.output());
+    assert!(run.stderr.contains("not an https URL"), "{}", run.output());
+    let none = crate::git_server::run_pave(&sb, &args[..5], &[("GITHUB_TOKEN", ""), ("PAVE_GITHUB_TOKEN", "")]);
+    assert_eq!(none.code, Some(2), "{}", none.output());
+    assert!(none.stderr.contains("needs a token"), "{}", none.output());
 }
