@@ -13,34 +13,49 @@ use crate::fleet::history::{Event, ProjectHistory};
 use crate::fleet::scorecard::{self, Scorecard, TemplateInfo};
 use crate::fleet::{self, Project};
 
-/// The local projects the source names (history is read from checkouts).
-fn projects(source: &FleetSource) -> Result<Vec<Project>> {
-    let (found, remotes) = super::fleet::sources(source)?;
-    if !remotes.is_empty() {
-        return Err(Error::usage(
-            "fleet history and scorecard read local checkouts; --repos-from lists remote repositories",
-            Some("clone them (or list their checkouts) and run again".to_string()),
-        ));
-    }
-    Ok(found)
+/// What the fleet's histories came to: the local projects, every project's history, the
+/// commits walked, and the `pave check` violations of remote projects (when asked for).
+struct Histories {
+    local: Vec<Project>,
+    histories: Vec<ProjectHistory>,
+    commits: usize,
+    remote_violations: BTreeMap<String, usize>,
 }
 
-/// Every project's history, one walk per repository, repositories in parallel.
-/// Also returns the number of commits walked.
-fn histories(source: &FleetSource, today: Day) -> Result<(Vec<Project>, Vec<ProjectHistory>, usize)> {
-    let found = projects(source)?;
+/// Every project's history, one walk per repository, repositories in parallel: checkouts from
+/// their checked-out branch, remote repositories from their mirror's default branch (fetched
+/// first, whole). `check` also checks each remote project's files at that branch's tip.
+fn histories(ctx: &Context, source: &FleetSource, today: Day, check: bool) -> Result<Histories> {
+    let (found, remotes) = super::fleet::sources(source)?;
     let groups = fleet::group_by_repo(found.clone());
-    let per_repo: Vec<Vec<ProjectHistory>> = groups
+    let mut per_repo: Vec<Vec<ProjectHistory>> = groups
         .par_iter()
         .map(|g| {
             let repo = g.first().map(|p| fleet::repo_key(&p.dir)).unwrap_or_default();
-            fleet::history::repo_histories(&repo, g, today)
+            fleet::history::repo_histories(&repo, None, g, today)
         })
         .collect();
+    let mirrors = crate::remote::cache_root().with_file_name("mirrors");
+    let auth = crate::git::Auth { token: super::fleet_upgrade::token() };
+    let cache = super::fleet::CatalogCache::new(ctx);
+    let catalog_for = |recorded: Option<&str>| cache.get(recorded).map_err(|e| e.to_string());
+    let remote: Vec<(Vec<ProjectHistory>, BTreeMap<String, usize>)> = remotes
+        .par_iter()
+        .map(|(url, branch)| {
+            let remote =
+                fleet::history_remote::Remote { mirrors: &mirrors, url, branch: branch.as_deref(), auth: &auth };
+            fleet::history_remote::remote_histories(&remote, today, check.then_some(&catalog_for))
+        })
+        .collect();
+    let mut remote_violations = BTreeMap::new();
+    for (hs, violations) in remote {
+        per_repo.push(hs);
+        remote_violations.extend(violations);
+    }
     let commits = per_repo.iter().filter_map(|r| r.first()).map(|h| h.commits).sum();
     let mut out: Vec<ProjectHistory> = per_repo.into_iter().flatten().collect();
     out.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok((found, out, commits))
+    Ok(Histories { local: found, histories: out, commits, remote_violations })
 }
 
 fn json_text(value: &impl serde::Serialize) -> Result<String> {
@@ -53,7 +68,7 @@ fn json_text(value: &impl serde::Serialize) -> Result<String> {
 pub(crate) fn history(ctx: &Context, args: &FleetHistoryArgs) -> Result<i32> {
     let today = args.today.unwrap_or_else(Day::today);
     let started = std::time::Instant::now();
-    let (_, hs, commits) = histories(&args.source, today)?;
+    let Histories { histories: hs, commits, .. } = histories(ctx, &args.source, today, false)?;
     let events: usize = hs.iter().map(|h| h.events.len()).sum();
     let failed = hs.iter().filter(|h| h.error.is_some()).count();
     if args.json {
@@ -151,15 +166,16 @@ fn template_infos(ctx: &Context, found: &[Project]) -> BTreeMap<String, Template
 /// `pave fleet scorecard`.
 pub(crate) fn scorecard(ctx: &Context, args: &FleetScorecardArgs) -> Result<i32> {
     let today = args.today.unwrap_or_else(Day::today);
-    let (found, hs, _) = histories(&args.source, today)?;
+    let Histories { local: found, histories: hs, remote_violations, .. } = histories(ctx, &args.source, today, true)?;
     let infos = template_infos(ctx, &found);
     let cache = super::fleet::CatalogCache::new(ctx);
     let catalog_for = |recorded: Option<&str>| cache.get(recorded);
-    let violations: BTreeMap<String, usize> = found
+    let mut violations: BTreeMap<String, usize> = found
         .par_iter()
         .map(|p| fleet::status::status_of(p, &catalog_for))
         .filter_map(|row| row.violations.map(|v| (row.path, v)))
         .collect();
+    violations.extend(remote_violations);
     let card = scorecard::scorecard(&hs, args.quarter, today, &infos, &violations);
     if let Some(path) = &args.html {
         crate::fs::write_atomic(path, fleet::scorecard_html::page(&card).as_bytes(), false)?;

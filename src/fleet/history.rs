@@ -95,6 +95,24 @@ pub(crate) struct ProjectHistory {
     pub commits: usize,
 }
 
+impl ProjectHistory {
+    /// A project (or repository) whose history could not be read.
+    pub(crate) fn failed(path: String, error: String) -> Self {
+        Self {
+            path,
+            template: None,
+            version: None,
+            owner: None,
+            branch: None,
+            events: Vec::new(),
+            history_cut: None,
+            notes: Vec::new(),
+            error: Some(error),
+            commits: 0,
+        }
+    }
+}
+
 /// The state a record carries from one version to the next.
 #[derive(Clone)]
 struct State {
@@ -273,8 +291,14 @@ impl IfEmpty for String {
     }
 }
 
-/// The histories of the projects of one repository (`repo` is its work tree).
-pub(crate) fn repo_histories(repo: &std::path::Path, projects: &[Project], today: Day) -> Vec<ProjectHistory> {
+/// The histories of the projects of one repository (`repo` is its work tree, or a mirror and
+/// the remote's branch to read).
+pub(crate) fn repo_histories(
+    repo: &std::path::Path,
+    mirrored: Option<&str>,
+    projects: &[Project],
+    today: Day,
+) -> Vec<ProjectHistory> {
     let rels: Vec<String> = projects
         .iter()
         .map(|p| {
@@ -282,23 +306,17 @@ pub(crate) fn repo_histories(repo: &std::path::Path, projects: &[Project], today
             if rel.is_empty() { FILE_NAME.to_string() } else { format!("{rel}/{FILE_NAME}") }
         })
         .collect();
-    let walked: Result<FileHistories, String> = crate::git::file_histories(repo, &rels).map_err(|e| e.to_string());
+    let walked = match mirrored {
+        Some(branch) => crate::git::mirror_file_histories(repo, branch, &rels),
+        None => crate::git::file_histories(repo, &rels),
+    };
+    let walked: Result<FileHistories, String> = walked.map_err(|e| e.to_string());
     projects
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            let mut h = ProjectHistory {
-                path: p.name.clone(),
-                template: None,
-                version: None,
-                owner: None,
-                branch: None,
-                events: Vec::new(),
-                history_cut: None,
-                notes: Vec::new(),
-                error: None,
-                commits: 0,
-            };
+            let mut h = ProjectHistory::failed(p.name.clone(), String::new());
+            h.error = None;
             match &walked {
                 Err(e) => h.error = Some(e.clone()),
                 Ok(w) => fill(&mut h, w, i, p, today),

@@ -5,6 +5,7 @@
 mod branch;
 pub(crate) mod dates;
 pub(crate) mod history;
+pub(crate) mod history_remote;
 mod html;
 pub(crate) mod org;
 mod owners;

@@ -125,17 +125,12 @@ impl Gather<'_> {
         let name = crate::url::repo_name(url);
         let shown = crate::url::redact(url);
         let fail = |e: String| RepoRows { rows: vec![failed(name.clone(), Some(shown.clone()), e)], skipped: 0 };
-        let path = self.mirrors.join(crate::url::mirror_rel_path(url));
         // One run at a time per mirror (a fleet upgrade may be fetching it too).
-        let _lock = match crate::fs::lock_beside(&path) {
-            Ok(l) => l,
-            Err(e) => return fail(one_line(&e)),
+        let synced = match Mirror::sync(&self.mirrors, url, self.auth.clone(), wanted) {
+            Ok(s) => s,
+            Err(e) => return fail(e.0),
         };
-        let (mirror, fetched) =
-            match Mirror::open(&path, url, self.auth.clone()).and_then(|m| m.fetch(wanted).map(|f| (m, f))) {
-                Ok(m) => m,
-                Err(e) => return fail(e.0),
-            };
+        let (mirror, fetched) = (&synced.mirror, &synced.fetched);
         let commits = mirror.commits();
         let dirs = match commits.dirs_with_file(&fetched.base, FILE_NAME) {
             Ok(d) => d,

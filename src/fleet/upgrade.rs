@@ -240,21 +240,13 @@ impl<'a> Fleet<'a> {
             row.error = Some(e);
             vec![row]
         };
-        let path = self.opts.mirrors.join(crate::url::mirror_rel_path(url));
-        // One run at a time per mirror; the lock goes with the process, even when it is killed.
-        let _lock = match crate::fs::lock_beside(&path) {
-            Ok(l) => l,
-            Err(e) => return failed(one_line(&e)),
-        };
-        let opened = self.timed(Phase::Fetch, || {
-            let mirror = Mirror::open(&path, url, self.opts.auth.clone())?;
-            let fetched = mirror.fetch(wanted)?;
-            Ok::<_, crate::git::RemoteFailure>((mirror, fetched))
-        });
-        let (mirror, fetched) = match opened {
-            Ok(m) => m,
-            Err(e) => return failed(e.0),
-        };
+        // One run at a time per mirror: the lock is held until `synced` is dropped.
+        let synced =
+            match self.timed(Phase::Fetch, || Mirror::sync(&self.opts.mirrors, url, self.opts.auth.clone(), wanted)) {
+                Ok(s) => s,
+                Err(e) => return failed(e.0),
+            };
+        let (mirror, fetched) = (&synced.mirror, &synced.fetched);
         let commits = mirror.commits();
         let dirs = match commits.dirs_with_file(&fetched.base, crate::project::FILE_NAME) {
             Ok(d) => d,

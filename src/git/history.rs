@@ -86,9 +86,21 @@ fn same_file_name(path: &str, name: &str) -> bool {
 /// Walks the first-parent history of the checked-out branch of the repository at `dir` for the
 /// repository-relative `paths`. Reads a blob only where its id differs from the newer commit's.
 pub(crate) fn file_histories(dir: &Path, paths: &[String]) -> Result<FileHistories, GitError> {
+    walk(dir, None, paths)
+}
+
+/// [`file_histories`] in a mirror (a bare repository): the remote's `branch` as last fetched.
+pub(crate) fn mirror_file_histories(dir: &Path, branch: &str, paths: &[String]) -> Result<FileHistories, GitError> {
+    walk(dir, Some(branch), paths)
+}
+
+fn walk(dir: &Path, mirrored: Option<&str>, paths: &[String]) -> Result<FileHistories, GitError> {
     let repo = git2::Repository::open(dir).map_err(gerr("open the repository", dir))?;
-    let head = repo.head().map_err(gerr("read HEAD", dir))?;
-    let branch = head.shorthand().unwrap_or("HEAD").to_string();
+    let head = match mirrored {
+        Some(b) => repo.find_reference(&format!("{}{b}", super::TRACKING)).map_err(gerr("read the branch", dir))?,
+        None => repo.head().map_err(gerr("read HEAD", dir))?,
+    };
+    let branch = mirrored.map_or_else(|| head.shorthand().unwrap_or("HEAD").to_string(), str::to_string);
     let ref_name = head.name().map(str::to_string);
     let tip = head.peel_to_commit().map_err(gerr("read HEAD's commit", dir))?;
 

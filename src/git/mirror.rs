@@ -58,7 +58,32 @@ pub(crate) enum Pushed {
 #[error("{0}")]
 pub(crate) struct RemoteFailure(pub String);
 
+/// A mirror locked for this process (until dropped) and brought up to its remote.
+pub(crate) struct Synced {
+    /// The mirror.
+    pub mirror: Mirror,
+    /// What the fetch found.
+    pub fetched: Fetched,
+    _lock: std::fs::File,
+}
+
 impl Mirror {
+    /// The mirror of `url` under `root` (`HOST/PATH.git`), locked against other runs on the same
+    /// cache (the lock goes with the process, even when it is killed), opened and fetched.
+    pub(crate) fn sync(root: &Path, url: &str, auth: Auth, wanted: Option<&str>) -> Result<Synced, RemoteFailure> {
+        let path = root.join(crate::url::mirror_rel_path(url));
+        let lock = crate::fs::lock_beside(&path)
+            .map_err(|e| RemoteFailure(e.to_string().lines().next().unwrap_or_default().to_string()))?;
+        let mirror = Self::open(&path, url, auth)?;
+        let fetched = mirror.fetch(wanted)?;
+        Ok(Synced { mirror, fetched, _lock: lock })
+    }
+
+    /// Where the mirror is.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// Opens the mirror at `path` for `url`, making it (bare) when it is missing, and making it
     /// again when it is not a readable repository (a half-written or corrupt cache).
     pub(crate) fn open(path: &Path, url: &str, auth: Auth) -> Result<Self, RemoteFailure> {

@@ -14,9 +14,9 @@ mod repo;
 pub(crate) use branch::{BranchState, Commits, FilesAt, PAVE_TRAILER, PaveCommit, TreeChange};
 pub(crate) use certs::{ca_file, defer_ca_certificates};
 pub(crate) use clone::clone;
-pub(crate) use history::{FileHistories, FileVersion, file_histories, first_added};
+pub(crate) use history::{FileHistories, FileVersion, file_histories, first_added, mirror_file_histories};
 pub(crate) use merge_file::merge_file;
-pub(crate) use mirror::{Auth, Mirror, Pushed, RemoteFailure, TRACKING};
+pub(crate) use mirror::{Auth, Mirror, Pushed, TRACKING};
 pub(crate) use repo::{ConflictEntry, ProjectRepo, Refusal};
 
 use std::path::{Path, PathBuf};

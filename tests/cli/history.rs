@@ -406,3 +406,70 @@ fn fleet_history_in_a_shallow_clone_still_sees_a_creation_after_the_cut() {
 "
     );
 }
+
+/// Bare clones of the sandbox's `fleet/NAME` repositories under `srv/`, listed as `file://` URLs
+/// in `remotes.txt`.
+fn publish(s: &Sandbox, names: &[&str]) {
+    let mut list = String::new();
+    for n in names {
+        s.git(".", &["clone", "-q", "--bare", &format!("fleet/{n}"), &format!("srv/{n}.git")]);
+        writeln!(list, "file://{}", s.path(&format!("srv/{n}.git")).display()).unwrap();
+    }
+    s.write("remotes.txt", list);
+}
+
+#[test]
+fn fleet_history_reads_repositories_listed_by_url_from_their_mirrors() {
+    let t = catalog();
+    project_a(t.sandbox());
+    publish(t.sandbox(), &["a"]);
+    t.args(["fleet", "history", "--repos-from", "remotes.txt", "--today", "2026-12-06"])
+        .stdout(
+            "a  svc 1.1.0  owner team-a
+  2026-01-10  created            svc 1.0.0
+  2026-04-20  upgraded           1.0.0 → 1.1.0
+  2026-05-02  exception-added    drift:ci.yml (owner alice@example.com, expires 2026-06-30)
+  2026-07-01  exception-expired  drift:ci.yml (expires 2026-06-30)
+  2026-07-15  exception-renewed  drift:ci.yml (owner alice@example.com, expires 2026-12-31)
+  2026-11-01  exception-removed  drift:ci.yml (expires 2026-12-31)
+",
+        )
+        .stderr_contains("1 project, 6 events (6 commits walked in")
+        .run();
+}
+
+#[test]
+fn fleet_scorecard_of_remote_repositories_matches_their_checkouts() {
+    let t = scorecard_fleet();
+    publish(t.sandbox(), &["p1", "p2", "p3", "p4", "p5"]);
+    let out = t.args(["fleet", "scorecard", "fleet", "--quarter", "2026-Q4", "--today", "2026-12-06", "--json"]).run();
+    let local: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let remote = out
+        .then()
+        .args(["fleet", "scorecard", "--repos-from", "remotes.txt", "--quarter", "2026-Q4", "--today", "2026-12-06"])
+        .arg("--json")
+        .run();
+    let remote: serde_json::Value = serde_json::from_str(&remote.stdout).unwrap();
+    for key in ["projects", "versions", "on_latest", "lead_time", "risk", "trend"] {
+        assert_eq!(remote["fleet"][key], local["fleet"][key], "{key}");
+    }
+    assert_eq!(remote["behind"][0]["path"], "p5");
+    assert_eq!(remote["behind"][0]["days"], 66);
+}
+
+#[test]
+fn fleet_history_of_an_unreachable_remote_fails_it_alone() {
+    let t = catalog();
+    project_a(t.sandbox());
+    publish(t.sandbox(), &["a"]);
+    let s = t.sandbox();
+    let list = s.read("remotes.txt");
+    s.write("remotes.txt", format!("{list}file://{}\n", s.path("srv/missing.git").display()));
+    let out =
+        t.args(["fleet", "history", "--repos-from", "remotes.txt", "--json", "--today", "2026-12-06"]).status(1).run();
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let paths: Vec<&str> = v["projects"].as_array().unwrap().iter().filter_map(|p| p["path"].as_str()).collect();
+    assert_eq!(paths, ["a", "missing"]);
+    assert_eq!(v["projects"][0]["events"].as_array().unwrap().len(), 6);
+    assert!(v["projects"][1]["error"].as_str().is_some_and(|e| !e.is_empty()), "{}", v["projects"][1]);
+}
