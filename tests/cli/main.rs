@@ -32,8 +32,7 @@ mod remote_fleet_fixture;
 mod render;
 mod rollout;
 mod rollout_api;
-// Needs `mod github_server;` (tests/cli/github_server.rs, the contract-checked GitHub server,
-// merging from another branch): declare `mod rollout_github;` once it has landed.
+mod rollout_github;
 mod safety;
 mod sandbox;
 mod support;

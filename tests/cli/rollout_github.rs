@@ -22,7 +22,6 @@ fn server(f: &Fleet, names: &[&str]) -> GithubServer {
 }
 
 #[test]
-#[ignore = "needs tests/servers/github (merging)"]
 fn fleet_rollout_github_server_pull_request_states_within_the_call_budget() {
     if !require() {
         return;
@@ -74,7 +73,6 @@ fn fleet_rollout_github_server_pull_request_states_within_the_call_budget() {
 }
 
 #[test]
-#[ignore = "needs tests/servers/github (merging)"]
 fn fleet_rollout_github_server_org_form_reads_the_organisation() {
     if !require() {
         return;
