@@ -12,7 +12,6 @@ mod check;
 mod cli;
 mod diff;
 mod errors;
-mod fake_github;
 mod fixtures;
 mod fleet;
 mod git;
