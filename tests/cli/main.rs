@@ -31,7 +31,6 @@ mod remote_fleet_fixture;
 mod render;
 mod rollout;
 mod rollout_api;
-mod rollout_github;
 mod safety;
 mod sandbox;
 mod support;
