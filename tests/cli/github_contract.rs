@@ -599,3 +599,42 @@ fn github_server_fails_the_test_that_leaves_a_violation() {
     assert!(message.contains("#1 request GET /repos/acme/svc-a?fields=name (repos/get)"), "{message}");
     assert!(message.contains("unknown query parameter fields=name (repos/get takes: none)"), "{message}");
 }
+
+/// A pull request seeded with the times it was opened, merged and closed shows them, as GitHub
+/// shows a pull request's history; a time not written as GitHub writes them is refused.
+#[test]
+fn github_server_keeps_the_times_a_seed_gives() {
+    if !require() {
+        return;
+    }
+    let sb = sandbox();
+    sb.git("srv/acme/svc-a.git", &["branch", "pave/other", BRANCH]);
+    let gh = GithubServer::start(&sb, "srv", TOKEN);
+    gh.add_repo(Repo::new("acme", "svc-a"));
+    let merged = gh.add_pull(Pull::new("acme", "svc-a", BRANCH).created_at("2026-12-01T09:00:00Z"));
+    let closed = gh.add_pull(Pull::new("acme", "svc-a", "pave/other").created_at("2026-12-02T12:00:00Z"));
+    gh.merge_pull_at("acme", "svc-a", merged, "2026-12-03T15:00:00Z");
+    gh.close_pull_at("acme", "svc-a", closed, "2026-12-04T08:00:00Z");
+    let all = call(&gh, "GET", "/repos/acme/svc-a/pulls?state=all", None);
+    assert_eq!(all.status, 200, "{}", all.body);
+    let times: Vec<[&Value; 3]> =
+        all.body.as_array().unwrap().iter().map(|p| [&p["created_at"], &p["merged_at"], &p["closed_at"]]).collect();
+    assert_eq!(
+        times,
+        [
+            [&json!("2026-12-02T12:00:00Z"), &Value::Null, &json!("2026-12-04T08:00:00Z")],
+            [&json!("2026-12-01T09:00:00Z"), &json!("2026-12-03T15:00:00Z"), &json!("2026-12-03T15:00:00Z")],
+        ],
+        "{:#}",
+        all.body
+    );
+    for bad in ["2026-12-01", "yesterday"] {
+        let refused = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            gh.add_pull(Pull::new("acme", "svc-a", BRANCH).created_at(bad));
+        }));
+        let message = refused.expect_err("a time GitHub would not write is refused");
+        let message = message.downcast_ref::<String>().unwrap();
+        assert!(message.contains("400") && message.contains("created_at is a time as GitHub writes them"), "{message}");
+    }
+    assert_eq!(gh.pulls("acme", "svc-a").len(), 2, "nothing was added");
+}

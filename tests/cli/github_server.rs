@@ -249,6 +249,11 @@ impl Pull {
     pub fn head_owner(self, login: &str) -> Self {
         self.set("head_owner", login)
     }
+
+    /// Opened at `at` (`2026-12-01T09:00:00Z`) instead of now.
+    pub fn created_at(self, at: &str) -> Self {
+        self.set("created_at", at)
+    }
 }
 
 /// A check run on a commit.
@@ -551,6 +556,20 @@ impl GithubServer {
     #[track_caller]
     pub fn close_pull(&self, owner: &str, repo: &str, number: u64) -> Value {
         self.control("POST", "pulls/close", Some(&json!({ "owner": owner, "repo": repo, "number": number })))
+    }
+
+    /// [`GithubServer::merge_pull`] at `at` (`2026-12-03T15:00:00Z`) instead of now.
+    #[track_caller]
+    pub fn merge_pull_at(&self, owner: &str, repo: &str, number: u64, at: &str) -> Value {
+        let body = json!({ "owner": owner, "repo": repo, "number": number, "at": at });
+        self.control("POST", "pulls/merge", Some(&body))
+    }
+
+    /// [`GithubServer::close_pull`] at `at` instead of now.
+    #[track_caller]
+    pub fn close_pull_at(&self, owner: &str, repo: &str, number: u64, at: &str) -> Value {
+        let body = json!({ "owner": owner, "repo": repo, "number": number, "at": at });
+        self.control("POST", "pulls/close", Some(&body))
     }
 
     /// Adds a fault rule (after the others).

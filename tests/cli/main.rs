@@ -12,7 +12,6 @@ mod check;
 mod cli;
 mod diff;
 mod errors;
-mod fake_github;
 mod fixtures;
 mod fleet;
 mod git;
@@ -32,8 +31,6 @@ mod remote_fleet_fixture;
 mod render;
 mod rollout;
 mod rollout_api;
-// Needs `mod github_server;` (tests/cli/github_server.rs, the contract-checked GitHub server,
-// merging from another branch): declare `mod rollout_github;` once it has landed.
 mod safety;
 mod sandbox;
 mod support;

@@ -9,18 +9,22 @@ use crate::remote_fleet_fixture::{BRANCH, Fleet, Kind, TOKEN, Upgrade, new_app};
 use crate::sandbox::Sandbox;
 
 /// The API token the fake wants.
-const API_TOKEN: &str = "ghp-test-7c1d2e";
-const OWNER: &str = "acme";
+pub const API_TOKEN: &str = "ghp-test-7c1d2e";
+/// The organisation of the forge's repositories.
+pub const OWNER: &str = "acme";
 
-/// A fleet of `acme/…` repositories served over smart HTTP, and GitHub's API for them.
-struct Forge {
-    f: Fleet,
-    gh: GithubServer,
+/// A fleet of `acme/…` repositories served over smart HTTP, and GitHub's API for them (also
+/// the fixture of `rollout_api`).
+pub struct Forge {
+    /// The repositories, under `srv/acme/`, served by the git HTTP server.
+    pub f: Fleet,
+    /// The API, whose `clone_url`s point at that server.
+    pub gh: GithubServer,
 }
 
 impl Forge {
     /// `names` (under `acme/`), each made with `pave new app@1.0.0`.
-    fn new(names: &[&str]) -> Self {
+    pub fn new(names: &[&str]) -> Self {
         let forge = Self::unlisted(names, &[]);
         for n in names {
             forge.gh.add_repo(Repo::new(OWNER, n));
@@ -29,7 +33,7 @@ impl Forge {
     }
 
     /// [`Forge::new`] with options for the fake, and no repository on the API yet.
-    fn unlisted(names: &[&str], extra: &[&str]) -> Self {
+    pub fn unlisted(names: &[&str], extra: &[&str]) -> Self {
         let f = Fleet::new(Kind::Http);
         for n in names {
             f.add(&format!("{OWNER}/{n}"), "1.0.0");
@@ -41,12 +45,13 @@ impl Forge {
         Self { f, gh }
     }
 
-    fn line(&self, name: &str) -> String {
+    /// How `acme/NAME` is listed in `--repos-from`.
+    pub fn line(&self, name: &str) -> String {
         self.f.line(&format!("{OWNER}/{name}"))
     }
 
     /// `pave fleet upgrade --open-prs --api-url … EXTRA` over `names`.
-    fn upgrade(&mut self, names: &[&str], extra: &[&str]) -> Upgrade {
+    pub fn upgrade(&mut self, names: &[&str], extra: &[&str]) -> Upgrade {
         let lines: Vec<String> = names.iter().map(|n| self.line(n)).collect();
         let api = self.gh.url();
         let mut args = vec!["--open-prs", "--api-url", api.as_str()];
@@ -56,13 +61,13 @@ impl Forge {
     }
 
     /// The pull requests of `acme/NAME`.
-    fn pulls(&self, name: &str) -> Vec<Value> {
+    pub fn pulls(&self, name: &str) -> Vec<Value> {
         self.gh.pulls(OWNER, name)
     }
 
     /// The one open pull request of `acme/NAME`.
     #[track_caller]
-    fn open_pull(&self, name: &str) -> Value {
+    pub fn open_pull(&self, name: &str) -> Value {
         let open: Vec<Value> = self.pulls(name).into_iter().filter(|p| p["state"] == "open").collect();
         assert_eq!(open.len(), 1, "{name}: {open:#?}");
         open.into_iter().next().unwrap()

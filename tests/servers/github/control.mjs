@@ -27,7 +27,23 @@ function pullOf(server, seed) {
   return { repo, pr };
 }
 
-const PULL_FIELDS = ['owner', 'repo', 'head', 'head_owner', 'base', 'title', 'body', 'state', 'user', 'draft', 'maintainer_can_modify', 'head_sha'];
+const PULL_FIELDS = ['owner', 'repo', 'head', 'head_owner', 'base', 'title', 'body', 'state', 'user', 'draft', 'maintainer_can_modify', 'head_sha', 'created_at'];
+
+/** A time a seed gives (`2026-12-01T09:00:00Z`, as GitHub writes them), or `fallback`. */
+function when(value, what, fallback) {
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(value) || Number.isNaN(Date.parse(value))) {
+    throw new SeedError(`${what} is a time as GitHub writes them (2026-12-01T09:00:00Z), not ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/** The time a merge or close happens: `at` of the request (not before the pull request was opened), or now. */
+function endOf(pr, body) {
+  const at = when(body.at, 'at', stamp());
+  if (at < pr.created_at) throw new SeedError(`at ${at} is before pull request #${pr.number} was opened (${pr.created_at})`);
+  return at;
+}
 
 /** Adds a pull request someone made (another user's, a closed one); heads read from git. */
 async function addPull(server, seed) {
@@ -36,6 +52,7 @@ async function addPull(server, seed) {
   const { state } = server;
   const repo = repoOf(server, seed);
   need(seed.head, 'head');
+  when(seed.created_at, 'created_at');
   if (seed.state && !['open', 'closed'].includes(seed.state)) throw new SeedError('state is open or closed');
   const headRepo = state.headRepo(repo, { head_owner: seed.head_owner ?? repo.owner });
   const base = seed.base ?? repo.default_branch;
@@ -105,7 +122,7 @@ export async function control(server, method, name, search, body) {
       case 'POST pulls/merge': {
         const { repo, pr } = pullOf(server, body);
         pr.stats = await git.compare(state.gitDir(repo), pr.base_sha, pr.head_sha);
-        const now = stamp();
+        const now = endOf(pr, body);
         Object.assign(pr, {
           state: 'closed',
           closed_at: pr.closed_at ?? now,
@@ -119,7 +136,8 @@ export async function control(server, method, name, search, body) {
       case 'POST pulls/close': {
         const { repo, pr } = pullOf(server, body);
         pr.stats = await git.compare(state.gitDir(repo), pr.base_sha, pr.head_sha);
-        Object.assign(pr, { state: 'closed', closed_at: stamp(), updated_at: stamp() });
+        const at = endOf(pr, body);
+        Object.assign(pr, { state: 'closed', closed_at: at, updated_at: at });
         return { status: 200, body: await renderPull(ctx, repo, pr, 'full') };
       }
       case 'GET comments': {

@@ -131,7 +131,7 @@ export class State {
 
   /** Adds a pull request; `head_sha`/`base_sha` are what git said when it was made. */
   addPull(repo, seed) {
-    const now = stamp();
+    const now = seed.created_at ?? stamp();
     const pr = {
       id: this.nextId(),
       number: repo.next_number++,
