@@ -17,7 +17,7 @@ use crate::fleet::{self, Project};
 /// commits walked, and the `pave check` violations of remote projects (when asked for).
 struct Histories {
     local: Vec<Project>,
-    histories: Vec<ProjectHistory>,
+    projects: Vec<ProjectHistory>,
     commits: usize,
     remote_violations: BTreeMap<String, usize>,
 }
@@ -55,7 +55,7 @@ fn histories(ctx: &Context, source: &FleetSource, today: Day, check: bool) -> Re
     let commits = per_repo.iter().filter_map(|r| r.first()).map(|h| h.commits).sum();
     let mut out: Vec<ProjectHistory> = per_repo.into_iter().flatten().collect();
     out.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(Histories { local: found, histories: out, commits, remote_violations })
+    Ok(Histories { local: found, projects: out, commits, remote_violations })
 }
 
 fn json_text(value: &impl serde::Serialize) -> Result<String> {
@@ -68,7 +68,7 @@ fn json_text(value: &impl serde::Serialize) -> Result<String> {
 pub(crate) fn history(ctx: &Context, args: &FleetHistoryArgs) -> Result<i32> {
     let today = args.today.unwrap_or_else(Day::today);
     let started = std::time::Instant::now();
-    let Histories { histories: hs, commits, .. } = histories(ctx, &args.source, today, false)?;
+    let Histories { projects: hs, commits, .. } = histories(ctx, &args.source, today, false)?;
     let events: usize = hs.iter().map(|h| h.events.len()).sum();
     let failed = hs.iter().filter(|h| h.error.is_some()).count();
     if args.json {
@@ -166,7 +166,7 @@ fn template_infos(ctx: &Context, found: &[Project]) -> BTreeMap<String, Template
 /// `pave fleet scorecard`.
 pub(crate) fn scorecard(ctx: &Context, args: &FleetScorecardArgs) -> Result<i32> {
     let today = args.today.unwrap_or_else(Day::today);
-    let Histories { local: found, histories: hs, remote_violations, .. } = histories(ctx, &args.source, today, true)?;
+    let Histories { local: found, projects: hs, remote_violations, .. } = histories(ctx, &args.source, today, true)?;
     let infos = template_infos(ctx, &found);
     let cache = super::fleet::CatalogCache::new(ctx);
     let catalog_for = |recorded: Option<&str>| cache.get(recorded);

@@ -280,7 +280,7 @@ impl<'a> Fleet<'a> {
         }
         let id = crate::github::RepoId::from_git_url(url);
         for w in &written {
-            let mut push_it = |rows: &mut [RepoOutcome]| self.timed(Phase::Push, || push(&mirror, w, rows));
+            let mut push_it = |rows: &mut [RepoOutcome]| self.timed(Phase::Push, || push(mirror, w, rows));
             match (self.pulls, &id) {
                 (Some(pulls), Some(id)) => {
                     let b = super::pulls::Branch { repo: id, base: &fetched.branch, written: w };
