@@ -55,23 +55,7 @@ impl GitHttpServer {
             .stdout(Stdio::null())
             .stderr(fs::File::create(&stderr).unwrap());
         let mut child = cmd.spawn().expect("start tests/servers/git_http.py with python3");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let port = loop {
-            if let Ok(text) = fs::read_to_string(&port_file)
-                && let Ok(port) = text.trim().parse::<u16>()
-            {
-                break port;
-            }
-            if let Some(status) = child.try_wait().unwrap() {
-                panic!("the git server exited ({status}): {}", fs::read_to_string(&stderr).unwrap_or_default());
-            }
-            if Instant::now() > deadline {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("the git server did not start in 20 s: {}", fs::read_to_string(&stderr).unwrap_or_default());
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        };
+        let port = wait_for_port(&mut child, &port_file, &stderr, "the git server");
         fs::write(&log, "").unwrap();
         Self { child, port, log }
     }
@@ -143,6 +127,29 @@ pub fn protect(sb: &Sandbox, repo: &str, prefix: &str, message: &str) {
     let path = format!("{repo}/hooks/pre-receive");
     sb.write(&path, hook);
     sb.set_mode(&path, 0o755);
+}
+
+/// The port a server started by a test writes to `port_file` once it listens; panics with its
+/// stderr when it exits first or takes over 20 s.
+#[track_caller]
+pub fn wait_for_port(child: &mut Child, port_file: &Path, stderr: &Path, what: &str) -> u16 {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(text) = fs::read_to_string(port_file)
+            && let Ok(port) = text.trim().parse::<u16>()
+        {
+            return port;
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("{what} exited ({status}): {}", fs::read_to_string(stderr).unwrap_or_default());
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what} did not start in 20 s: {}", fs::read_to_string(stderr).unwrap_or_default());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 /// How a pave run ended.

@@ -10,7 +10,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -438,23 +438,7 @@ impl GithubServer {
             .stdout(Stdio::null())
             .stderr(fs::File::create(&stderr).unwrap());
         let mut child = cmd.spawn().expect("start tests/servers/github/server.mjs with node");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let port = loop {
-            if let Ok(text) = fs::read_to_string(&port_file)
-                && let Ok(port) = text.trim().parse::<u16>()
-            {
-                break port;
-            }
-            if let Some(status) = child.try_wait().unwrap() {
-                panic!("the fake GitHub exited ({status}): {}", fs::read_to_string(&stderr).unwrap_or_default());
-            }
-            if Instant::now() > deadline {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("the fake GitHub did not start in 20 s: {}", fs::read_to_string(&stderr).unwrap_or_default());
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        };
+        let port = crate::git_server::wait_for_port(&mut child, &port_file, &stderr, "the fake GitHub");
         // Over https the control calls trust the server's own certificate, and nothing else.
         let cert = extra.iter().position(|a| *a == "--tls-cert").and_then(|i| extra.get(i + 1));
         let mut config =

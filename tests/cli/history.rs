@@ -78,21 +78,22 @@ fn project_a(s: &Sandbox) {
     commit(s, "fleet/a", ".pave.toml", &record("1.1.0", "team-a", &[]), "2026-11-01");
 }
 
-#[test]
-fn fleet_history_dates_every_event_from_commits() {
-    let t = catalog();
-    project_a(t.sandbox());
-    t.args(["fleet", "history", "fleet", "--today", "2026-12-06"])
-        .stdout(
-            "fleet/a  svc 1.1.0  owner team-a
+/// What `fleet history` prints for [`project_a`], after its path.
+const A_EVENTS: &str = "  svc 1.1.0  owner team-a
   2026-01-10  created            svc 1.0.0
   2026-04-20  upgraded           1.0.0 → 1.1.0
   2026-05-02  exception-added    drift:ci.yml (owner alice@example.com, expires 2026-06-30)
   2026-07-01  exception-expired  drift:ci.yml (expires 2026-06-30)
   2026-07-15  exception-renewed  drift:ci.yml (owner alice@example.com, expires 2026-12-31)
   2026-11-01  exception-removed  drift:ci.yml (expires 2026-12-31)
-",
-        )
+";
+
+#[test]
+fn fleet_history_dates_every_event_from_commits() {
+    let t = catalog();
+    project_a(t.sandbox());
+    t.args(["fleet", "history", "fleet", "--today", "2026-12-06"])
+        .stdout(&format!("fleet/a{A_EVENTS}"))
         .stderr_contains("1 project, 6 events (6 commits walked in")
         .run();
 }
@@ -424,16 +425,7 @@ fn fleet_history_reads_repositories_listed_by_url_from_their_mirrors() {
     project_a(t.sandbox());
     publish(t.sandbox(), &["a"]);
     t.args(["fleet", "history", "--repos-from", "remotes.txt", "--today", "2026-12-06"])
-        .stdout(
-            "a  svc 1.1.0  owner team-a
-  2026-01-10  created            svc 1.0.0
-  2026-04-20  upgraded           1.0.0 → 1.1.0
-  2026-05-02  exception-added    drift:ci.yml (owner alice@example.com, expires 2026-06-30)
-  2026-07-01  exception-expired  drift:ci.yml (expires 2026-06-30)
-  2026-07-15  exception-renewed  drift:ci.yml (owner alice@example.com, expires 2026-12-31)
-  2026-11-01  exception-removed  drift:ci.yml (expires 2026-12-31)
-",
-        )
+        .stdout(&format!("a{A_EVENTS}"))
         .stderr_contains("1 project, 6 events (6 commits walked in")
         .run();
 }
