@@ -13,6 +13,7 @@ use super::Context;
 use super::error::{Error, Result, exit};
 use super::fleet::{CatalogCache, sources_with};
 use crate::cli::FleetUpgradeArgs;
+use crate::fleet::pulls::Tally;
 use crate::fleet::upgrade::{Fleet, FleetOptions, Outcome, Repo, RepoOutcome, Timings, failed_in_report};
 
 /// The token for git over https: `PAVE_GIT_TOKEN`, else `GITHUB_TOKEN`.
@@ -127,7 +128,7 @@ pub(super) fn run(ctx: &Context, args: &FleetUpgradeArgs) -> Result<i32> {
     if let Some(path) = &args.report {
         write_report(path, &outcomes, &Facts { elapsed, dry_run: args.dry_run, timings: &timings, api_calls })?;
     }
-    print_summary(ctx, &outcomes, elapsed, args);
+    print_summary(ctx, &outcomes, elapsed, args, pulls.as_ref().map(crate::fleet::pulls::Pulls::tally));
     let any = |o: Outcome| outcomes.iter().any(|r| r.outcome == o);
     Ok(if any(Outcome::Failed) || any(Outcome::Raced) {
         exit::FAILURE
@@ -183,7 +184,7 @@ fn counts(outcomes: &[RepoOutcome]) -> Vec<(Outcome, usize)> {
         .collect()
 }
 
-fn print_summary(ctx: &Context, outcomes: &[RepoOutcome], elapsed: f64, args: &FleetUpgradeArgs) {
+fn print_summary(ctx: &Context, outcomes: &[RepoOutcome], elapsed: f64, args: &FleetUpgradeArgs, pulls: Option<Tally>) {
     let parts: Vec<String> = counts(outcomes).iter().map(|(o, n)| format!("{n} {}", o.word())).collect();
     ctx.printer.status(&format!("Done in {elapsed:.1} s: {}", parts.join(" · ")));
 
@@ -227,7 +228,7 @@ fn print_summary(ctx: &Context, outcomes: &[RepoOutcome], elapsed: f64, args: &F
             .collect();
         repos.sort();
         repos.dedup();
-        let pushed = if args.push { "; pushed with a lease" } else { "; working trees untouched" };
+        let pushed = if args.push || args.open_prs { "; pushed with a lease" } else { "; working trees untouched" };
         ctx.printer.status(&format!(
             "Branch {} written in {} {}{pushed}.",
             branches.join(", "),
@@ -235,8 +236,17 @@ fn print_summary(ctx: &Context, outcomes: &[RepoOutcome], elapsed: f64, args: &F
             if repos.len() == 1 { "repository" } else { "repositories" }
         ));
     }
+    if let Some(t) = pulls.filter(|t| *t != Tally::default()) {
+        let mut parts = Vec::new();
+        for (n, what) in [(t.opened, "opened"), (t.updated, "updated"), (t.closed, "closed as superseded")] {
+            if n > 0 {
+                parts.push(format!("{n} {what}"));
+            }
+        }
+        ctx.printer.status(&format!("Pull requests: {}.", parts.join(" · ")));
+    }
     let unchanged = outcomes.iter().filter(|o| o.outcome == Outcome::Unchanged).count();
-    if unchanged > 0 && written.is_empty() {
+    if unchanged > 0 && written.is_empty() && pulls.is_none_or(|t| t == Tally::default()) {
         ctx.printer.status("Nothing changed since the last run: nothing was written or pushed.");
     }
     if let Some(report) = &args.report {

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
@@ -23,6 +24,19 @@ pub(crate) struct Pulls<'a> {
     listed: Mutex<HashMap<RepoId, Vec<PullRequest>>>,
     /// Per template: open pave pull requests (listed, plus opened by this run).
     open_count: Mutex<HashMap<String, usize>>,
+    /// Pull requests this run opened, updated (title, body or labels) and closed.
+    tally: [AtomicUsize; 3],
+}
+
+/// What a run did to pull requests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Tally {
+    /// Opened.
+    pub opened: usize,
+    /// Brought in line with their branch.
+    pub updated: usize,
+    /// Closed as superseded.
+    pub closed: usize,
 }
 
 /// What a repository's step needs to know of its branch.
@@ -38,7 +52,23 @@ pub(super) struct Branch<'r> {
 impl<'a> Pulls<'a> {
     /// The state for a run; `max_open` is `--max-open-prs`.
     pub(crate) fn new(client: &'a Client, max_open: Option<usize>) -> Self {
-        Self { client, max_open, listed: Mutex::new(HashMap::new()), open_count: Mutex::new(HashMap::new()) }
+        Self {
+            client,
+            max_open,
+            listed: Mutex::new(HashMap::new()),
+            open_count: Mutex::new(HashMap::new()),
+            tally: Default::default(),
+        }
+    }
+
+    /// What this run did to pull requests so far.
+    pub(crate) fn tally(&self) -> Tally {
+        let n = |i: usize| self.tally[i].load(Ordering::Relaxed);
+        Tally { opened: n(0), updated: n(1), closed: n(2) }
+    }
+
+    fn count(&self, what: usize) {
+        self.tally[what].fetch_add(1, Ordering::Relaxed);
     }
 
     /// With `--max-open-prs`: lists the open pull requests of every repository first (the one
@@ -153,7 +183,7 @@ pub(super) fn publish(
     let content = content(fleet, commits, b, rows);
     let result = match ours {
         Some(pr) if pr.body.as_deref().is_some_and(|body| body.starts_with(MARKER)) => {
-            update(pulls.client, b, &first.template, pr, &content)
+            update(pulls, b, &first.template, pr, &content)
         }
         Some(pr) => {
             let who = pr.user.as_ref().map_or_else(|| "someone".to_string(), |u| format!("@{}", u.login));
@@ -162,13 +192,13 @@ pub(super) fn publish(
             set(rows, &|row| row.error = Some(note.clone()));
             Ok(pr)
         }
-        None => create(pulls.client, fleet, commits, b, &first.template, &content),
+        None => create(pulls.client, fleet, commits, b, &first.template, &content).inspect(|_| pulls.count(0)),
     };
     let pr = match result {
         Ok(pr) => pr,
         Err(e) => return fail(rows, &e),
     };
-    let superseded = close_older(pulls.client, b, &first.template, &first.to, &open, &pr);
+    let superseded = close_older(pulls, b, &first.template, &first.to, &open, &pr);
     let r = pr_ref(&pr);
     set(rows, &|row| {
         row.pr = Some(r.clone());
@@ -288,7 +318,7 @@ fn create(
 
 /// Brings pave's own pull request in line with the branch: title, body, labels.
 fn update(
-    client: &Client,
+    pulls: &Pulls<'_>,
     b: &Branch<'_>,
     template: &str,
     pr: PullRequest,
@@ -301,15 +331,16 @@ fn update(
     if pr.body.as_deref() != Some(content.body.as_str()) {
         update.body = Some(content.body.clone());
     }
-    let pr = if update.title.is_some() || update.body.is_some() {
-        client.update_pull(b.repo, pr.number, &update)?
-    } else {
-        pr
-    };
+    let client = pulls.client;
+    let changed = update.title.is_some() || update.body.is_some();
+    let pr = if changed { client.update_pull(b.repo, pr.number, &update)? } else { pr };
     let missing: Vec<String> =
         labels(template).into_iter().filter(|l| !pr.labels.iter().any(|have| &have.name == l)).collect();
     if !missing.is_empty() {
         client.add_labels(b.repo, pr.number, &missing)?;
+    }
+    if changed || !missing.is_empty() {
+        pulls.count(1);
     }
     Ok(pr)
 }
@@ -317,7 +348,7 @@ fn update(
 /// Closes pave's open pull requests for older releases of the template, each with a comment that
 /// links its successor.
 fn close_older(
-    client: &Client,
+    pulls: &Pulls<'_>,
     b: &Branch<'_>,
     template: &str,
     target: &str,
@@ -337,12 +368,10 @@ fn close_older(
             "Superseded by #{} ({}), which upgrades {template} to {target}. Closed by pave.",
             successor.number, successor.html_url
         );
-        client.comment(b.repo, old.number, &note)?;
-        client.update_pull(
-            b.repo,
-            old.number,
-            &PullUpdate { state: Some("closed".into()), ..PullUpdate::default() },
-        )?;
+        pulls.client.comment(b.repo, old.number, &note)?;
+        let close = PullUpdate { state: Some("closed".into()), ..PullUpdate::default() };
+        pulls.client.update_pull(b.repo, old.number, &close)?;
+        pulls.count(2);
     }
     Ok(())
 }

@@ -121,6 +121,7 @@ fn open_prs_opens_a_pull_request_per_branch_and_a_rerun_costs_one_call_per_repos
         assert_eq!(reported["url"], pr["html_url"]);
     }
     assert!(up.run.stderr.contains("#1 open") || up.run.stdout.contains("#1 open"), "{}", up.run.output());
+    assert!(up.run.stderr.contains("Pull requests: 2 opened."), "{}", up.run.output());
 
     forge.gh.clear_requests();
     let again = forge.upgrade(&["svc-a", "svc-b"], &[]);
@@ -135,6 +136,8 @@ fn open_prs_opens_a_pull_request_per_branch_and_a_rerun_costs_one_call_per_repos
         assert_eq!(calls.get(&format!("{OWNER}/{name}")), Some(&1), "{calls:?}");
     }
     assert_eq!(again.report["summary"]["api_calls"], 2, "{}", again.report["summary"]);
+    assert!(again.run.stderr.contains("Nothing changed since the last run"), "{}", again.run.output());
+    assert!(!again.run.stderr.contains("Pull requests:"), "{}", again.run.output());
 }
 
 /// A branch rebuilt on a moved default branch keeps its pull request, whose body is updated in
@@ -279,6 +282,9 @@ fn pull_requests_of_people_are_left_as_they_are() {
         forge.gh.add_pull(Pull::new(OWNER, "svc-a", BRANCH).user("someone-else").title("my title").body("mine"));
     let up = forge.upgrade(&["svc-a", "svc-b"], &[]);
     up.expect_code(0);
+    // The branches were already there: only svc-b's pull request is new, and that is news.
+    assert!(up.run.stderr.contains("Pull requests: 1 opened."), "{}", up.run.output());
+    assert!(!up.run.stderr.contains("Nothing changed"), "{}", up.run.output());
     let pr = forge.open_pull("svc-a");
     assert_eq!(pr["number"].as_u64(), Some(theirs));
     assert_eq!((pr["title"].as_str(), pr["body"].as_str()), (Some("my title"), Some("mine")));
