@@ -1,10 +1,14 @@
 // Runtime configuration, read once from the environment and validated.
+import type { PushTarget } from "./metrics.js";
 
 export interface Config {
   /** pino level: fatal, error, warn, info, debug or trace. */
   logLevel: string;
-  /** Base URL of the Prometheus Pushgateway; undefined: metrics are only logged. */
-  pushgatewayUrl: string | undefined;
+  /**
+   * Where the run pushes its metrics: the Pushgateway's base URL and the environment the run
+   * belongs to, the `environment` label of its group; undefined: metrics are only logged.
+   */
+  pushgateway: PushTarget | undefined;
   /** OTLP/HTTP endpoint for traces; undefined: spans are not exported. */
   otlpEndpoint: string | undefined;
   /** How many items one run processes at most (the example work). */
@@ -39,6 +43,34 @@ function optionalUrl(env: NodeJS.ProcessEnv, name: string): string | undefined {
   return raw;
 }
 
+// A Kubernetes-style name: the overlays set staging or production.
+const ENVIRONMENT = /^[a-z][a-z0-9-]{0,62}$/;
+
+/**
+ * PUSHGATEWAY_URL and DEPLOY_ENVIRONMENT. Every environment pushes to the same Pushgateway, so a
+ * push without its environment would overwrite the other environment's group and carry no
+ * `environment` label for the rules and the dashboard to select: with a URL, the environment is
+ * required.
+ */
+function pushTarget(env: NodeJS.ProcessEnv): PushTarget | undefined {
+  const url = optionalUrl(env, "PUSHGATEWAY_URL");
+  const environment = env.DEPLOY_ENVIRONMENT?.trim() ?? "";
+  if (environment !== "" && !ENVIRONMENT.test(environment)) {
+    throw new Error(
+      `DEPLOY_ENVIRONMENT must be lowercase letters, digits and dashes (e.g. production), got "${environment}"`,
+    );
+  }
+  if (url === undefined) {
+    return undefined;
+  }
+  if (environment === "") {
+    throw new Error(
+      "DEPLOY_ENVIRONMENT must be set when PUSHGATEWAY_URL is: it labels the pushed metrics (staging, production)",
+    );
+  }
+  return { url, environment };
+}
+
 /** Reads the configuration; throws an Error naming the variable when a value is invalid. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const logLevel = (env.LOG_LEVEL ?? "info").toLowerCase();
@@ -47,7 +79,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   return {
     logLevel,
-    pushgatewayUrl: optionalUrl(env, "PUSHGATEWAY_URL"),
+    pushgateway: pushTarget(env),
     otlpEndpoint: optionalUrl(env, "OTEL_EXPORTER_OTLP_ENDPOINT"),
     batchSize: integer(env, "BATCH_SIZE", 100, 1, 1_000_000),
   };

@@ -27,7 +27,7 @@ async function main(): Promise<number> {
   const { exitCode } = await run({
     logger,
     tracer: telemetry.tracer,
-    pushgatewayUrl: config.pushgatewayUrl,
+    pushgateway: config.pushgateway,
     batchSize: config.batchSize,
     signal: abort.signal,
   });

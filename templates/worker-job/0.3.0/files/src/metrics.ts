@@ -1,6 +1,7 @@
 // Run metrics, pushed to the Prometheus Pushgateway at the end of every run (a CronJob's pod
-// lives too briefly to be scraped). They are gauges describing the last run, grouped under
-// job="<job name>":
+// lives too briefly to be scraped). They are gauges describing the last run of one environment,
+// grouped under job="<job name>" and environment="<DEPLOY_ENVIRONMENT>", labels every series
+// gets: staging and production push to the same Pushgateway, each to its own group.
 //
 //   job_last_run_timestamp_seconds       when the last run started (Unix seconds)
 //   job_last_success_timestamp_seconds   when the last successful run started; a failed run
@@ -10,10 +11,19 @@
 //   app_items_processed                  items the last run processed (example business metric)
 //
 // The push is a POST: it replaces only the metrics it carries, so the last success survives
-// failed runs. The alert rules in observability/prometheus read exactly these names.
+// failed runs. The run SLIs in observability/prometheus and the dashboard read exactly these
+// names, one environment at a time.
 import { Gauge, Pushgateway, Registry } from "prom-client";
 
 import { SERVICE_NAME } from "./objectives.js";
+
+/** Where a run's metrics go: the Pushgateway and the `environment` label of their group. */
+export interface PushTarget {
+  /** Base URL of the Pushgateway. */
+  url: string;
+  /** The environment the run belongs to (staging, production). */
+  environment: string;
+}
 
 export interface RunOutcome {
   /** Start of the run, in milliseconds since the Unix epoch. */
@@ -40,8 +50,8 @@ export function runRegistry(outcome: RunOutcome): Registry {
   return registry;
 }
 
-/** Pushes one run's metrics to the Pushgateway under job="<job name>". */
-export async function pushRunMetrics(url: string, outcome: RunOutcome, timeoutMs = 10_000): Promise<void> {
-  const gateway = new Pushgateway(url, { timeout: timeoutMs }, runRegistry(outcome));
-  await gateway.pushAdd({ jobName: SERVICE_NAME });
+/** Pushes one run's metrics to the Pushgateway under job="<job name>", environment="<environment>". */
+export async function pushRunMetrics(target: PushTarget, outcome: RunOutcome, timeoutMs = 10_000): Promise<void> {
+  const gateway = new Pushgateway(target.url, { timeout: timeoutMs }, runRegistry(outcome));
+  await gateway.pushAdd({ jobName: SERVICE_NAME, groupings: { environment: target.environment } });
 }

@@ -4,13 +4,14 @@ import { SpanStatusCode, type Tracer } from "@opentelemetry/api";
 import type { Logger } from "pino";
 
 import { work, type WorkOptions } from "./job.js";
-import { pushRunMetrics, type RunOutcome } from "./metrics.js";
+import { pushRunMetrics, type PushTarget, type RunOutcome } from "./metrics.js";
 import { DURATION_THRESHOLD_SECONDS, SCHEDULE } from "./objectives.js";
 
 export interface RunOptions extends Omit<WorkOptions, "logger"> {
   logger: Logger;
   tracer: Tracer;
-  pushgatewayUrl: string | undefined;
+  /** Where the metrics are pushed; undefined: they are only logged. */
+  pushgateway: PushTarget | undefined;
   /** The clock, in milliseconds since the Unix epoch (tests pass their own). */
   now?: () => number;
 }
@@ -40,11 +41,11 @@ export async function run(options: RunOptions): Promise<{ exitCode: number; outc
     if (durationSeconds > DURATION_THRESHOLD_SECONDS) {
       logger.warn({ ...fields, threshold_seconds: DURATION_THRESHOLD_SECONDS }, "run slower than its objective");
     }
-    if (options.pushgatewayUrl === undefined) {
+    if (options.pushgateway === undefined) {
       logger.info(fields, "run finished (PUSHGATEWAY_URL unset: metrics not pushed)");
     } else {
       try {
-        await pushRunMetrics(options.pushgatewayUrl, outcome);
+        await pushRunMetrics(options.pushgateway, outcome);
         logger.info(fields, "run finished");
       } catch (error) {
         // The work is done: retrying it would not fix the push. The staleness alert notices

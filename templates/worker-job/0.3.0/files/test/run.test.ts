@@ -1,4 +1,5 @@
-// A whole run against a fake Pushgateway on 127.0.0.1: what is pushed, where, and the exit code.
+// A whole run against a fake Pushgateway on 127.0.0.1: what is pushed, where (the group of the
+// job and its environment), and the exit code.
 import assert from "node:assert/strict";
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -56,11 +57,11 @@ function harness() {
 }
 
 describe("run", () => {
-  it("pushes the metrics of a successful run with POST under job=<name>, and exits 0", async () => {
+  it("pushes the metrics of a successful run with POST under job=<name> and its environment, and exits 0", async () => {
     const h = harness();
     const { exitCode, outcome } = await run({
       ...h,
-      pushgatewayUrl: gateway,
+      pushgateway: { url: gateway, environment: "production" },
       batchSize: 5,
       signal: new AbortController().signal,
     });
@@ -71,7 +72,7 @@ describe("run", () => {
     const [push] = pushes;
     assert.ok(push);
     assert.equal(push.method, "POST");
-    assert.equal(push.url, `/metrics/job/${SERVICE_NAME}`);
+    assert.equal(push.url, `/metrics/job/${SERVICE_NAME}/environment/production`);
     assert.match(push.body, /^job_last_success_timestamp_seconds 1700000001\.5$/m);
     assert.match(push.body, /^job_last_run_failed 0$/m);
     const [span] = h.spans.getFinishedSpans();
@@ -85,7 +86,7 @@ describe("run", () => {
     const h = harness();
     const { exitCode } = await run({
       ...h,
-      pushgatewayUrl: gateway,
+      pushgateway: { url: gateway, environment: "production" },
       batchSize: 5,
       signal: new AbortController().signal,
       processItem: () => Promise.reject(new Error("downstream unavailable")),
@@ -99,14 +100,30 @@ describe("run", () => {
   it("keeps the run's outcome when the push fails", async () => {
     status = 500;
     const h = harness();
-    const { exitCode } = await run({ ...h, pushgatewayUrl: gateway, batchSize: 1, signal: new AbortController().signal });
+    const { exitCode } = await run({
+      ...h,
+      pushgateway: { url: gateway, environment: "production" },
+      batchSize: 1,
+      signal: new AbortController().signal,
+    });
     assert.equal(exitCode, 0);
     assert.ok(h.logs.some((l) => l.message === "run finished, but its metrics could not be pushed"));
   });
 
+  it("pushes staging and production runs to separate groups, so neither overwrites the other", async () => {
+    for (const environment of ["staging", "production"]) {
+      const h = harness();
+      await run({ ...h, pushgateway: { url: gateway, environment }, batchSize: 1, signal: new AbortController().signal });
+    }
+    assert.deepEqual(
+      pushes.map((p) => p.url),
+      [`/metrics/job/${SERVICE_NAME}/environment/staging`, `/metrics/job/${SERVICE_NAME}/environment/production`],
+    );
+  });
+
   it("runs without a Pushgateway", async () => {
     const h = harness();
-    const { exitCode } = await run({ ...h, pushgatewayUrl: undefined, batchSize: 1, signal: new AbortController().signal });
+    const { exitCode } = await run({ ...h, pushgateway: undefined, batchSize: 1, signal: new AbortController().signal });
     assert.equal(exitCode, 0);
     assert.equal(pushes.length, 0);
   });
