@@ -101,7 +101,8 @@ fn check_rules(tree: &Tree, dir: &str, env: &str, objects: &[Value], rules: &[Va
         match promql::parse(expr) {
             Ok(parsed) => {
                 let mut unscoped = Vec::new();
-                unscoped_selectors(&parsed, env, &mut unscoped);
+                let exempt = PUSHED_WITHOUT_ENVIRONMENT_IN.contains(&tree.template.id().as_str());
+                unscoped_selectors(&parsed, env, exempt, &mut unscoped);
                 if !unscoped.is_empty() {
                     f.fail(
                         tree,
@@ -126,13 +127,16 @@ fn check_rules(tree: &Tree, dir: &str, env: &str, objects: &[Value], rules: &[Va
     }
 }
 
-/// Series pushed to the Pushgateway by worker-job's app (a seed file) under `job` only: they carry
-/// no environment, so the run SLIs recorded from them are deployed once, by the production overlay
-/// (a limitation its CHANGELOG states). Keep this list short.
+/// Series pushed to the Pushgateway by worker-job 0.2.0's app (a seed file) under `job` only: they
+/// carry no environment, so the run SLIs recorded from them are deployed once, by the production
+/// overlay (a limitation its CHANGELOG states). 0.3.0 pushes under `environment` and selects it
+/// everywhere, so the exception holds for the released version that has it, and no other.
 const PUSHED_WITHOUT_ENVIRONMENT: [&str; 2] = ["job_last_run_timestamp_seconds", "job_last_success_timestamp_seconds"];
+const PUSHED_WITHOUT_ENVIRONMENT_IN: [&str; 1] = ["worker-job@0.2.0"];
 
-/// Vector selectors of `expr` that name neither `environment="ENV"` nor a namespace `*-ENV`.
-fn unscoped_selectors(expr: &promql_parser::parser::Expr, env: &str, out: &mut Vec<String>) {
+/// Vector selectors of `expr` that name neither `environment="ENV"` nor a namespace `*-ENV`
+/// (`exempt`: the pushed series above may go unscoped in production).
+fn unscoped_selectors(expr: &promql_parser::parser::Expr, env: &str, exempt: bool, out: &mut Vec<String>) {
     use promql_parser::parser::Expr;
     let mut check = |vs: &promql_parser::parser::VectorSelector| {
         let scoped = vs.matchers.matchers.iter().any(|m| {
@@ -140,7 +144,9 @@ fn unscoped_selectors(expr: &promql_parser::parser::Expr, env: &str, out: &mut V
                 && ((m.name == "environment" && m.value == env)
                     || (m.name == "namespace" && m.value.ends_with(&format!("-{env}"))))
         });
-        let pushed = vs.name.as_deref().is_some_and(|n| PUSHED_WITHOUT_ENVIRONMENT.contains(&n)) && env == "production";
+        let pushed = exempt
+            && vs.name.as_deref().is_some_and(|n| PUSHED_WITHOUT_ENVIRONMENT.contains(&n))
+            && env == "production";
         if !scoped && !pushed {
             out.push(vs.name.clone().unwrap_or_else(|| "a selector".into()));
         }
@@ -148,15 +154,15 @@ fn unscoped_selectors(expr: &promql_parser::parser::Expr, env: &str, out: &mut V
     match expr {
         Expr::VectorSelector(vs) => check(vs),
         Expr::MatrixSelector(ms) => check(&ms.vs),
-        Expr::Aggregate(a) => unscoped_selectors(&a.expr, env, out),
-        Expr::Unary(u) => unscoped_selectors(&u.expr, env, out),
+        Expr::Aggregate(a) => unscoped_selectors(&a.expr, env, exempt, out),
+        Expr::Unary(u) => unscoped_selectors(&u.expr, env, exempt, out),
         Expr::Binary(b) => {
-            unscoped_selectors(&b.lhs, env, out);
-            unscoped_selectors(&b.rhs, env, out);
+            unscoped_selectors(&b.lhs, env, exempt, out);
+            unscoped_selectors(&b.rhs, env, exempt, out);
         }
-        Expr::Paren(p) => unscoped_selectors(&p.expr, env, out),
-        Expr::Subquery(s) => unscoped_selectors(&s.expr, env, out),
-        Expr::Call(c) => c.args.args.iter().for_each(|a| unscoped_selectors(a, env, out)),
+        Expr::Paren(p) => unscoped_selectors(&p.expr, env, exempt, out),
+        Expr::Subquery(s) => unscoped_selectors(&s.expr, env, exempt, out),
+        Expr::Call(c) => c.args.args.iter().for_each(|a| unscoped_selectors(a, env, exempt, out)),
         Expr::NumberLiteral(_) | Expr::StringLiteral(_) | Expr::Extension(_) => {}
     }
 }
