@@ -87,31 +87,20 @@ pub(crate) fn lifecycle_for(m: Maturity) -> &'static str {
 /// Checks a project's working tree against its template version; `file` is its parsed
 /// `.pave.toml`.
 pub(crate) fn check(root: &std::path::Path, file: &ProjectFile, catalog: &Catalog) -> Result<Vec<Finding>> {
-    let repo = std::cell::OnceCell::new();
-    let open = || -> Result<&Option<ProjectRepo>> {
-        if repo.get().is_none() {
-            let _ = repo.set(ProjectRepo::open(root)?.ok());
-        }
-        Ok(repo.get().unwrap_or(&None))
-    };
-    let files = Lazy { root, open: &open };
-    check_files(&files, file, catalog)
+    check_files(&InWorkTree(root), file, catalog)
 }
 
-/// A working tree whose repository is opened only when a rule needs git (enforced drift).
-struct Lazy<'a> {
-    root: &'a std::path::Path,
-    open: &'a dyn Fn() -> Result<&'a Option<ProjectRepo>>,
-}
+/// A project's working tree; its repository is opened only when a rule needs git (drift).
+struct InWorkTree<'a>(&'a std::path::Path);
 
-impl CheckedFiles for Lazy<'_> {
+impl CheckedFiles for InWorkTree<'_> {
     fn read(&self, path: &str) -> Result<Option<RenderedFile>> {
-        Ok(crate::upgrade::read_file(self.root, path)?)
+        Ok(crate::upgrade::read_file(self.0, path)?)
     }
 
     fn with_tracked(&self, f: WithTracked<'_>) -> Result<()> {
-        let repo = (self.open)()?;
-        let ours = WorkTree { root: self.root, repo: repo.as_ref() };
+        let repo = ProjectRepo::open(self.0)?.ok();
+        let ours = WorkTree { root: self.0, repo: repo.as_ref() };
         let tracked = repo.as_ref().map(ProjectRepo::tracked_paths).unwrap_or_default();
         f(&ours, &tracked)
     }

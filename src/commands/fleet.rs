@@ -81,6 +81,22 @@ pub(super) fn sources_with(
     Ok((found, remotes))
 }
 
+/// Credentials for git over https: `PAVE_GIT_TOKEN`, else `GITHUB_TOKEN`.
+pub(super) fn git_auth() -> crate::git::Auth {
+    let token = ["PAVE_GIT_TOKEN", "GITHUB_TOKEN"].iter().find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()));
+    crate::git::Auth { token }
+}
+
+/// The worker threads of a fleet command: `--jobs`, default all cores.
+pub(super) fn pool(jobs: Option<usize>) -> Result<(rayon::ThreadPool, usize)> {
+    let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get)).max(1);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .map_err(|e| Error::usage(format!("cannot start {jobs} jobs: {e}"), None::<String>))?;
+    Ok((pool, jobs))
+}
+
 /// The GitHub API client `gh` asks for, with the token from the environment.
 pub(super) fn github(gh: &GithubArgs) -> Result<crate::github::Client> {
     let api = gh.api_url.as_deref().unwrap_or(crate::github::DEFAULT_API);

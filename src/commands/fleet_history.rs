@@ -36,7 +36,7 @@ fn histories(ctx: &Context, source: &FleetSource, today: Day, check: bool) -> Re
         })
         .collect();
     let mirrors = crate::remote::cache_root().with_file_name("mirrors");
-    let auth = crate::git::Auth { token: super::fleet_upgrade::token() };
+    let auth = super::fleet::git_auth();
     let cache = super::fleet::CatalogCache::new(ctx);
     let catalog_for = |recorded: Option<&str>| cache.get(recorded).map_err(|e| e.to_string());
     let remote: Vec<(Vec<ProjectHistory>, BTreeMap<String, usize>)> = remotes

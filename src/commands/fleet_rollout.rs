@@ -54,14 +54,13 @@ pub(super) fn run(ctx: &Context, args: &FleetRolloutArgs) -> Result<i32> {
     if let Some(shard) = args.source.shard {
         repos.retain(|r| shard.contains_key(&r.shard_key()));
     }
-    let jobs =
-        args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get)).max(1);
+    let (pool, _) = super::fleet::pool(args.jobs)?;
     let today = args.today.unwrap_or_else(Day::today);
     let gather = Gather {
         release: &release,
         client: client.as_ref(),
         any_host: args.github.api_url.is_some(),
-        auth: crate::git::Auth { token: super::fleet_upgrade::token() },
+        auth: super::fleet::git_auth(),
         mirrors: crate::remote::cache_root().with_file_name("mirrors"),
         today,
     };
@@ -70,10 +69,6 @@ pub(super) fn run(ctx: &Context, args: &FleetRolloutArgs) -> Result<i32> {
         bar @ Progress::Bar(_) => bar,
         _ => Progress::Silent,
     };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs)
-        .build()
-        .map_err(|e| Error::usage(format!("cannot start {jobs} jobs: {e}"), None::<String>))?;
     let gathered: Vec<RepoRows> = pool.install(|| {
         repos
             .par_iter()

@@ -16,11 +16,6 @@ use crate::cli::FleetUpgradeArgs;
 use crate::fleet::pulls::Tally;
 use crate::fleet::upgrade::{Fleet, FleetOptions, Outcome, Repo, RepoOutcome, Timings, failed_in_report};
 
-/// The token for git over https: `PAVE_GIT_TOKEN`, else `GITHUB_TOKEN`.
-pub(super) fn token() -> Option<String> {
-    ["PAVE_GIT_TOKEN", "GITHUB_TOKEN"].iter().find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
-}
-
 /// The repositories to upgrade: from the roots and the list, or the failures of a report.
 fn repos(ctx: &Context, args: &FleetUpgradeArgs, client: Option<&crate::github::Client>) -> Result<Vec<Repo>> {
     let mut repos = if let Some(report) = &args.only_failed {
@@ -58,8 +53,7 @@ pub(super) fn run(ctx: &Context, args: &FleetUpgradeArgs) -> Result<i32> {
         None
     };
     let repos = repos(ctx, args, client.as_ref())?;
-    let jobs =
-        args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get)).max(1);
+    let (pool, jobs) = super::fleet::pool(args.jobs)?;
     let opts = FleetOptions {
         template: args.template.clone(),
         to: args.to.clone(),
@@ -69,7 +63,7 @@ pub(super) fn run(ctx: &Context, args: &FleetUpgradeArgs) -> Result<i32> {
         on_conflict: args.on_conflict.into(),
         defaults: ctx.config.answer_defaults(),
         push: (args.push || args.open_prs) && !args.dry_run,
-        auth: crate::git::Auth { token: token() },
+        auth: super::fleet::git_auth(),
         mirrors: crate::remote::cache_root().with_file_name("mirrors"),
     };
     let count = repos.len();
@@ -98,10 +92,6 @@ pub(super) fn run(ctx: &Context, args: &FleetUpgradeArgs) -> Result<i32> {
         fleet = fleet.with_pulls(pulls);
     }
     let progress = ctx.printer.progress(count as u64);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs)
-        .build()
-        .map_err(|e| Error::usage(format!("cannot start {jobs} jobs: {e}"), None::<String>))?;
     let outcomes: Vec<RepoOutcome> = pool.install(|| {
         repos
             .par_iter()

@@ -25,7 +25,9 @@ pub(crate) struct Pulls<'a> {
     /// Per template: open pave pull requests (listed, plus opened by this run).
     open_count: Mutex<HashMap<String, usize>>,
     /// Pull requests this run opened, updated (title, body or labels) and closed.
-    tally: [AtomicUsize; 3],
+    opened: AtomicUsize,
+    updated: AtomicUsize,
+    closed: AtomicUsize,
 }
 
 /// What a run did to pull requests.
@@ -57,18 +59,16 @@ impl<'a> Pulls<'a> {
             max_open,
             listed: Mutex::new(HashMap::new()),
             open_count: Mutex::new(HashMap::new()),
-            tally: Default::default(),
+            opened: AtomicUsize::new(0),
+            updated: AtomicUsize::new(0),
+            closed: AtomicUsize::new(0),
         }
     }
 
     /// What this run did to pull requests so far.
     pub(crate) fn tally(&self) -> Tally {
-        let n = |i: usize| self.tally[i].load(Ordering::Relaxed);
-        Tally { opened: n(0), updated: n(1), closed: n(2) }
-    }
-
-    fn count(&self, what: usize) {
-        self.tally[what].fetch_add(1, Ordering::Relaxed);
+        let n = |c: &AtomicUsize| c.load(Ordering::Relaxed);
+        Tally { opened: n(&self.opened), updated: n(&self.updated), closed: n(&self.closed) }
     }
 
     /// With `--max-open-prs`: lists the open pull requests of every repository first (the one
@@ -180,10 +180,12 @@ pub(super) fn publish(
     if w.changed && !push(rows) {
         return; // the push's outcome (raced, rejected) is in the rows
     }
-    let content = content(fleet, commits, b, rows);
     let result = match ours {
+        // The body is made from the branch: an unchanged branch has the body its pull request
+        // already shows, so nothing is rendered or checked again (only labels are looked at).
         Some(pr) if pr.body.as_deref().is_some_and(|body| body.starts_with(MARKER)) => {
-            update(pulls, b, &first.template, pr, &content)
+            let content = w.changed.then(|| content(fleet, commits, b, rows));
+            update(pulls, b, &first.template, pr, content.as_ref())
         }
         Some(pr) => {
             let who = pr.user.as_ref().map_or_else(|| "someone".to_string(), |u| format!("@{}", u.login));
@@ -192,7 +194,12 @@ pub(super) fn publish(
             set(rows, &|row| row.error = Some(note.clone()));
             Ok(pr)
         }
-        None => create(pulls.client, fleet, commits, b, &first.template, &content).inspect(|_| pulls.count(0)),
+        None => {
+            let content = content(fleet, commits, b, rows);
+            create(pulls.client, commits, b, &first.template, &content).inspect(|_| {
+                pulls.opened.fetch_add(1, Ordering::Relaxed);
+            })
+        }
     };
     let pr = match result {
         Ok(pr) => pr,
@@ -292,7 +299,6 @@ fn labels(template: &str) -> Vec<String> {
 /// Opens the pull request, labels it, and asks the owning teams for review.
 fn create(
     client: &Client,
-    fleet: &Fleet<'_>,
     commits: &Commits<'_>,
     b: &Branch<'_>,
     template: &str,
@@ -312,24 +318,26 @@ fn create(
         // A team that cannot review (not in the organisation, no access) is not worth failing for.
         let _ = client.request_teams(b.repo, pr.number, &teams);
     }
-    let _ = fleet;
     Ok(pr)
 }
 
-/// Brings pave's own pull request in line with the branch: title, body, labels.
+/// Brings pave's own pull request in line with the branch: title and body (`content`, when the
+/// branch moved), labels.
 fn update(
     pulls: &Pulls<'_>,
     b: &Branch<'_>,
     template: &str,
     pr: PullRequest,
-    content: &PullContent,
+    content: Option<&PullContent>,
 ) -> Result<PullRequest, ApiError> {
     let mut update = PullUpdate::default();
-    if pr.title != content.title {
-        update.title = Some(content.title.clone());
-    }
-    if pr.body.as_deref() != Some(content.body.as_str()) {
-        update.body = Some(content.body.clone());
+    if let Some(content) = content {
+        if pr.title != content.title {
+            update.title = Some(content.title.clone());
+        }
+        if pr.body.as_deref() != Some(content.body.as_str()) {
+            update.body = Some(content.body.clone());
+        }
     }
     let client = pulls.client;
     let changed = update.title.is_some() || update.body.is_some();
@@ -340,7 +348,7 @@ fn update(
         client.add_labels(b.repo, pr.number, &missing)?;
     }
     if changed || !missing.is_empty() {
-        pulls.count(1);
+        pulls.updated.fetch_add(1, Ordering::Relaxed);
     }
     Ok(pr)
 }
@@ -371,7 +379,7 @@ fn close_older(
         pulls.client.comment(b.repo, old.number, &note)?;
         let close = PullUpdate { state: Some("closed".into()), ..PullUpdate::default() };
         pulls.client.update_pull(b.repo, old.number, &close)?;
-        pulls.count(2);
+        pulls.closed.fetch_add(1, Ordering::Relaxed);
     }
     Ok(())
 }

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use super::http::Method;
 use super::types::{CheckRun, CheckRuns, PullRequest, Repository, Tree};
 use super::{ApiError, Client, RepoId};
 
@@ -92,25 +93,26 @@ impl Client {
 
     /// `POST /repos/{owner}/{repo}/pulls`.
     pub(crate) fn create_pull(&self, repo: &RepoId, pull: &NewPull) -> Result<PullRequest, ApiError> {
-        self.write("POST", &format!("{}/pulls", repo_path(repo)), &json(pull))
+        self.write(Method::Post, &format!("{}/pulls", repo_path(repo)), &json(pull))
     }
 
     /// `PATCH /repos/{owner}/{repo}/pulls/{pull_number}`.
     pub(crate) fn update_pull(&self, repo: &RepoId, number: u64, update: &PullUpdate) -> Result<PullRequest, ApiError> {
-        self.write("PATCH", &format!("{}/pulls/{number}", repo_path(repo)), &json(update))
+        self.write(Method::Patch, &format!("{}/pulls/{number}", repo_path(repo)), &json(update))
     }
 
     /// `POST /repos/{owner}/{repo}/issues/{issue_number}/labels`.
     pub(crate) fn add_labels(&self, repo: &RepoId, number: u64, labels: &[String]) -> Result<(), ApiError> {
         let body = serde_json::json!({ "labels": labels });
-        self.write::<serde_json::Value>("POST", &format!("{}/issues/{number}/labels", repo_path(repo)), &body).map(drop)
+        self.write::<serde_json::Value>(Method::Post, &format!("{}/issues/{number}/labels", repo_path(repo)), &body)
+            .map(drop)
     }
 
     /// `POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers` with teams.
     pub(crate) fn request_teams(&self, repo: &RepoId, number: u64, teams: &[String]) -> Result<(), ApiError> {
         let body = serde_json::json!({ "team_reviewers": teams });
         self.write::<serde_json::Value>(
-            "POST",
+            Method::Post,
             &format!("{}/pulls/{number}/requested_reviewers", repo_path(repo)),
             &body,
         )
@@ -120,7 +122,7 @@ impl Client {
     /// `POST /repos/{owner}/{repo}/issues/{issue_number}/comments`.
     pub(crate) fn comment(&self, repo: &RepoId, number: u64, body: &str) -> Result<(), ApiError> {
         let body = serde_json::json!({ "body": body });
-        self.write::<serde_json::Value>("POST", &format!("{}/issues/{number}/comments", repo_path(repo)), &body)
+        self.write::<serde_json::Value>(Method::Post, &format!("{}/issues/{number}/comments", repo_path(repo)), &body)
             .map(drop)
     }
 

@@ -57,6 +57,24 @@ pub(crate) struct Client {
     paused_until: Mutex<Option<Instant>>,
 }
 
+/// The methods pave calls with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Method {
+    Get,
+    Post,
+    Patch,
+}
+
+impl Method {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Get => "GET",
+            Self::Post => "POST",
+            Self::Patch => "PATCH",
+        }
+    }
+}
+
 /// What one attempt came to.
 enum Attempt {
     Done(u16, String, Option<String>),
@@ -93,7 +111,7 @@ impl Client {
 
     /// `GET path`, decoded.
     pub(crate) fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
-        let (_, body, _) = self.send("GET", &self.url(path), None)?;
+        let (_, body, _) = self.send(Method::Get, &self.url(path), None)?;
         decode(path, &body)
     }
 
@@ -102,7 +120,7 @@ impl Client {
         let mut url = self.url(path);
         let mut all = Vec::new();
         for _ in 0..1000 {
-            let (_, body, link) = self.send("GET", &url, None)?;
+            let (_, body, link) = self.send(Method::Get, &url, None)?;
             all.extend(decode::<Vec<T>>(path, &body)?);
             match link.as_deref().and_then(next_link) {
                 // Only pages of the same API: a Link elsewhere would carry the token away.
@@ -116,7 +134,7 @@ impl Client {
     /// A mutating call (`POST`, `PATCH`) with a JSON body, decoded; one at a time.
     pub(crate) fn write<T: DeserializeOwned>(
         &self,
-        method: &str,
+        method: Method,
         path: &str,
         body: &serde_json::Value,
     ) -> Result<T, ApiError> {
@@ -141,34 +159,28 @@ impl Client {
     /// One call with its retries: the status, the body and the `Link` header of the answer.
     fn send(
         &self,
-        method: &str,
+        method: Method,
         url: &str,
         body: Option<&serde_json::Value>,
     ) -> Result<(u16, String, Option<String>), ApiError> {
-        let what = format!("{method} {}", url.strip_prefix(&self.settings.api_url).unwrap_or(url));
+        let what = format!("{} {}", method.name(), url.strip_prefix(&self.settings.api_url).unwrap_or(url));
         let mut backoff = self.settings.backoff;
-        let mut last = None;
         for attempt in 1..=self.settings.attempts {
             self.wait_for_reset();
             self.calls.fetch_add(1, Ordering::Relaxed);
             match self.attempt(method, url, body, &what, &mut backoff) {
                 Attempt::Done(status, text, link) => return Ok((status, text, link)),
                 Attempt::Fail(e) => return Err(e),
-                Attempt::Retry(wait) => {
-                    last = Some(wait);
-                    if attempt < self.settings.attempts {
-                        std::thread::sleep(wait);
-                    }
-                }
+                Attempt::Retry(wait) if attempt < self.settings.attempts => std::thread::sleep(wait),
+                Attempt::Retry(_) => {}
             }
         }
-        let _ = last;
         Err(ApiError::Transport { what, message: format!("no answer after {} attempts", self.settings.attempts) })
     }
 
     fn attempt(
         &self,
-        method: &str,
+        method: Method,
         url: &str,
         body: Option<&serde_json::Value>,
         what: &str,
@@ -248,7 +260,7 @@ impl Client {
 
     fn request(
         &self,
-        method: &str,
+        method: Method,
         url: &str,
         body: Option<&serde_json::Value>,
     ) -> Result<ureq::http::Response<ureq::Body>, ureq::Error> {
@@ -265,11 +277,9 @@ impl Client {
         }
         let empty = serde_json::Value::Null;
         match method {
-            "GET" => headers!(self.agent.get(url)).call(),
-            "POST" => headers!(self.agent.post(url)).send_json(body.unwrap_or(&empty)),
-            "PATCH" => headers!(self.agent.patch(url)).send_json(body.unwrap_or(&empty)),
-            "PUT" => headers!(self.agent.put(url)).send_json(body.unwrap_or(&empty)),
-            _ => headers!(self.agent.delete(url)).call(),
+            Method::Get => headers!(self.agent.get(url)).call(),
+            Method::Post => headers!(self.agent.post(url)).send_json(body.unwrap_or(&empty)),
+            Method::Patch => headers!(self.agent.patch(url)).send_json(body.unwrap_or(&empty)),
         }
     }
 

@@ -290,11 +290,13 @@ async function main() {
   const { port } = listener.address();
   server.listening(port, opts.tls ? 'https' : 'http');
   if (opts.state) await seed(server, JSON.parse(fs.readFileSync(opts.state, 'utf8')));
+  const ms = (t) => `${Math.round(t)} ms`;
+  // Said before the port file appears: a test that reads stderr once the port is there sees it
+  // (stderr is a file, written synchronously).
+  process.stderr.write(`github fake on ${server.api}: description loaded in ${ms(loaded - started)}, ready in ${ms(performance.now() - started)}\n`);
   const tmp = `${opts.portFile}.tmp`;
   fs.writeFileSync(tmp, `${port}\n`);
   fs.renameSync(tmp, opts.portFile);
-  const ms = (t) => `${Math.round(t)} ms`;
-  process.stderr.write(`github fake on ${server.api}: description loaded in ${ms(loaded - started)}, ready in ${ms(performance.now() - started)}\n`);
 }
 
 main().catch((e) => {
