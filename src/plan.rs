@@ -148,6 +148,28 @@ pub(crate) struct UpgradePlan {
     pub files: Vec<PlannedFile>,
     /// Paths the upgrade would write where an untracked file stands: the upgrade must refuse.
     pub blocked: Vec<String>,
+    /// Seed files that mention a path this upgrade moves: the team's to update.
+    pub follow_ups: Vec<FollowUp>,
+}
+
+/// A seed file that mentions a path the upgrade moves (a migration's `rename_files`). pave never
+/// changes a seed file, so the mention, a link in a README most often, is left for the team and
+/// said everywhere the upgrade is reported: the summary, the commit message, the pull request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FollowUp {
+    /// The seed file.
+    pub file: String,
+    /// The path it mentions, which the upgrade moves away.
+    pub old: String,
+    /// Where that path goes.
+    pub new: String,
+}
+
+impl FollowUp {
+    /// The line the summary and the commit message carry (after the word `follow-up`).
+    pub(crate) fn describe(&self) -> String {
+        format!("{} mentions {}, now {}", self.file, self.old, self.new)
+    }
 }
 
 impl UpgradePlan {
@@ -200,7 +222,13 @@ pub(crate) fn plan(input: &PlanInput<'_>, ours: &dyn ProjectFiles) -> Result<Upg
     let mut vacated: BTreeSet<String> = BTreeSet::new();
     let mut out = UpgradePlan::default();
     for path in targets.into_iter().chain(others) {
-        if path == crate::project::FILE_NAME || seed.is_match(path.as_str()) {
+        if path == crate::project::FILE_NAME {
+            continue;
+        }
+        if seed.is_match(path.as_str()) {
+            if !input.renames.is_empty() {
+                out.follow_ups.extend(follow_ups(path, input.renames, ours)?);
+            }
             continue;
         }
         let here = if vacated.contains(path.as_str()) { None } else { ours.get(path)? };
@@ -242,6 +270,21 @@ pub(crate) fn plan(input: &PlanInput<'_>, ours: &dyn ProjectFiles) -> Result<Upg
         }
     }
     Ok(out)
+}
+
+/// The paths of `renames` that the seed file at `path` mentions.
+fn follow_ups(
+    path: &str,
+    renames: &BTreeMap<String, String>,
+    ours: &dyn ProjectFiles,
+) -> Result<Vec<FollowUp>, ReadError> {
+    let Some(RenderedFile::File { bytes, .. }) = ours.get(path)? else { return Ok(Vec::new()) };
+    let Ok(text) = std::str::from_utf8(&bytes) else { return Ok(Vec::new()) };
+    Ok(renames
+        .iter()
+        .filter(|(old, _)| text.contains(old.as_str()))
+        .map(|(old, new)| FollowUp { file: path.to_string(), old: old.clone(), new: new.clone() })
+        .collect())
 }
 
 fn file(path: &str, action: Action, before: Option<RenderedFile>, after: Option<RenderedFile>) -> PlannedFile {

@@ -23,7 +23,16 @@ struct JsonDiff<'a> {
     from: String,
     to: String,
     files: Vec<patch::JsonFile>,
+    /// Seed files that mention a path the upgrade moves: the team's to update.
+    follow_ups: Vec<JsonFollowUp>,
     summary: JsonSummary,
+}
+
+#[derive(Serialize)]
+struct JsonFollowUp {
+    path: String,
+    mentions: String,
+    moved_to: String,
 }
 
 #[derive(Serialize)]
@@ -48,6 +57,7 @@ pub(crate) fn run(ctx: &Context, args: &DiffArgs) -> Result<i32> {
                 from: from.to_string(),
                 to: to.to_string(),
                 files: Vec::new(),
+                follow_ups: Vec::new(),
                 summary: JsonSummary { changed: 0, conflicts: 0 },
             };
             ctx.printer.out(&json(&body)?)?;
@@ -63,6 +73,11 @@ pub(crate) fn run(ctx: &Context, args: &DiffArgs) -> Result<i32> {
             from: from.to_string(),
             to: to.to_string(),
             files: patch::json_files(plan),
+            follow_ups: plan
+                .follow_ups
+                .iter()
+                .map(|f| JsonFollowUp { path: f.file.clone(), mentions: f.old.clone(), moved_to: f.new.clone() })
+                .collect(),
             summary: JsonSummary { changed, conflicts: plan.conflicts() },
         };
         ctx.printer.out(&json(&body)?)?;
@@ -76,6 +91,9 @@ pub(crate) fn run(ctx: &Context, args: &DiffArgs) -> Result<i32> {
         ctx.printer.status(&heading(&root, &session));
         let text = patch::patch(&session.effects());
         ctx.printer.out(&if ctx.printer.color_out() { patch::colorize(&text) } else { text })?;
+    }
+    if !args.json {
+        super::upgrade::print_follow_ups(ctx, &session);
     }
     if !session.blocked().is_empty() {
         ctx.printer.warn(&format!(

@@ -165,4 +165,16 @@ fn print_summary(ctx: &Context, session: &Session, prefix: &str) {
             ctx.printer.verbose(&line);
         }
     }
+    print_follow_ups(ctx, session);
+}
+
+/// The mentions of moved paths in seed files, which pave leaves to the team.
+pub(super) fn print_follow_ups(ctx: &Context, session: &Session) {
+    for f in &session.plan().follow_ups {
+        ctx.printer.status(&format!(
+            "  {:12} {}   (a seed file: yours to update; pave leaves it)",
+            "follow-up",
+            f.describe()
+        ));
+    }
 }

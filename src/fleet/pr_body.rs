@@ -22,6 +22,8 @@ pub(crate) struct ProjectPart {
     pub dir: String,
     /// (what happened, path) for each file, from the commit message.
     pub files: Vec<(String, String)>,
+    /// Mentions of moved paths in seed files, from the commit message: the team's to update.
+    pub follow_ups: Vec<String>,
     /// The findings of `pave check` on the result (`None`: the check could not run, and why).
     pub findings: Result<Vec<Finding>, String>,
 }
@@ -52,6 +54,11 @@ pub(crate) fn file_lines(message: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The `follow-up` lines of a pave commit message (a seed file that mentions a moved path).
+pub(crate) fn follow_up_lines(message: &str) -> Vec<String> {
+    message.lines().filter_map(|l| l.strip_prefix("follow-up ")).map(|l| l.trim().to_string()).collect()
+}
+
 /// The title and body of the pull request for `parts` (the projects on one branch).
 pub(crate) fn content(
     catalog: Option<&Catalog>,
@@ -78,6 +85,7 @@ pub(crate) fn content(
     );
     files_section(&mut b, parts);
     conflicts_section(&mut b, branch, &conflicts);
+    follow_ups_section(&mut b, parts);
     if let Some(catalog) = catalog {
         migrations_section(&mut b, catalog, template, from, to);
         changelog_section(&mut b, catalog, template, from, to);
@@ -118,6 +126,23 @@ fn files_section(b: &mut String, parts: &[ProjectPart]) {
             } else {
                 let _ = writeln!(b, "| `{}` | {what} |", cell(path));
             }
+        }
+    }
+    b.push('\n');
+}
+
+fn follow_ups_section(b: &mut String, parts: &[ProjectPart]) {
+    if parts.iter().all(|p| p.follow_ups.is_empty()) {
+        return;
+    }
+    b.push_str(
+        "### Follow-ups\n\nThese files are yours (seed files: pave writes them once and never changes them), \
+         and they mention paths this upgrade moves. Update them in this branch or after merging:\n\n",
+    );
+    for p in parts {
+        for line in &p.follow_ups {
+            let place = if p.dir.is_empty() { String::new() } else { format!("{}: ", cell(&p.dir)) };
+            let _ = writeln!(b, "- {place}{}", cell(line));
         }
     }
     b.push('\n');
@@ -248,7 +273,17 @@ fn cell(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::file_lines;
+    use super::{file_lines, follow_up_lines};
+
+    #[test]
+    fn follow_ups_are_read_back_from_commit_messages() {
+        let message = "Upgrade app from 1.0.0 to 2.0.0\n\nrenamed   docs/RUNBOOK.md → docs/runbook.md\n\nSeed files are the team's: pave leaves these mentions of moved paths to you.\nfollow-up README.md mentions docs/RUNBOOK.md, now docs/runbook.md";
+        assert_eq!(
+            follow_up_lines(message),
+            vec!["README.md mentions docs/RUNBOOK.md, now docs/runbook.md".to_string()]
+        );
+        assert!(file_lines(message).iter().all(|(w, _)| w == "renamed"));
+    }
 
     #[test]
     fn file_lines_are_read_back_from_commit_messages() {

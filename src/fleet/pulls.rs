@@ -259,6 +259,7 @@ fn content(fleet: &Fleet<'_>, commits: &Commits<'_>, b: &Branch<'_>, rows: &[Rep
         parts.push(ProjectPart {
             dir: prefix.trim_end_matches('/').to_string(),
             files: pr_body::file_lines(&message),
+            follow_ups: pr_body::follow_up_lines(&message),
             findings,
         });
     }

@@ -109,7 +109,7 @@ impl Session {
 
     /// The plan (empty when nothing is newer).
     pub(crate) fn plan(&self) -> &UpgradePlan {
-        static EMPTY: UpgradePlan = UpgradePlan { files: Vec::new(), blocked: Vec::new() };
+        static EMPTY: UpgradePlan = UpgradePlan { files: Vec::new(), blocked: Vec::new(), follow_ups: Vec::new() };
         match &self.state {
             State::Upgrade { plan, .. } => plan,
             State::Current(_) => &EMPTY,
@@ -173,6 +173,12 @@ impl Session {
         };
         for f in &self.plan().files {
             let _ = writeln!(message, "{:9} {}", f.action.word(), f.display_path());
+        }
+        if !self.plan().follow_ups.is_empty() {
+            message.push_str("\nSeed files are the team's: pave leaves these mentions of moved paths to you.\n");
+            for f in &self.plan().follow_ups {
+                let _ = writeln!(message, "follow-up {}", f.describe());
+            }
         }
         if !self.conflicts().is_empty() {
             message.push_str("\nConflicts are committed with their markers: resolve them before merging.\n");

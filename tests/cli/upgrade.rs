@@ -344,6 +344,61 @@ fn upgrade_removes_the_directory_a_renamed_file_left_empty() {
     assert!(!out.exists("proj/old"), "emptied directories are removed");
 }
 
+/// `linked` 1.0.0 → 2.0.0: 2.0.0 renames docs/RUNBOOK.md, which the seed README links to.
+fn linked_project(readme: &str) -> Output {
+    let manifest = |v: &str| {
+        let seed = format!("{MINI_MANIFEST}\n[files]\nseed = [\"/README.md\", \"src/**\"]\n");
+        if v == "2.0.0" {
+            format!(
+                "{seed}\n[[migrations]]\nversion = \"2.0.0\"\nrename_files = {{ \"docs/RUNBOOK.md\" = \"docs/runbook.md\" }}\n"
+            )
+        } else {
+            seed
+        }
+    };
+    Test::new()
+        .template("linked", "stable")
+        .manifest("linked", "1.0.0", &manifest("1.0.0"))
+        .file("linked", "1.0.0", "README.md", readme)
+        .file("linked", "1.0.0", "src/main.rs", "// the app\nfn main() {}\n")
+        .file("linked", "1.0.0", "docs/RUNBOOK.md", "# Runbook\n\n## Rollback\n")
+        .manifest("linked", "2.0.0", &manifest("2.0.0"))
+        .file("linked", "2.0.0", "README.md", "See [the runbook](docs/runbook.md#rollback).\n")
+        .file("linked", "2.0.0", "src/main.rs", "fn main() {}\n")
+        .file("linked", "2.0.0", "docs/runbook.md", "# Runbook\n\n## Rollback\n")
+        .args(["new", "linked@1.0.0", "proj", "-d", "service_name=payments"])
+        .run()
+}
+
+#[test]
+fn upgrade_names_the_seed_files_that_mention_a_path_it_moves_and_leaves_them_alone() {
+    let readme = "See [the runbook](docs/RUNBOOK.md#rollback).\n";
+    let follow_up = "follow-up    README.md mentions docs/RUNBOOK.md, now docs/runbook.md   (a seed file";
+    let out = linked_project(readme);
+    let out = out.then().args(["diff", "proj"]).stderr_contains(follow_up).run();
+    let out = out.then().args(["diff", "proj", "--json"]).run();
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        json["follow_ups"],
+        serde_json::json!([{"path": "README.md", "mentions": "docs/RUNBOOK.md", "moved_to": "docs/runbook.md"}]),
+        "{json}"
+    );
+    let out = upgrade(out).arg("--commit").stderr_contains(follow_up).run();
+    assert_eq!(out.read("proj/README.md"), readme, "a seed file is never changed");
+    assert_eq!(out.read("proj/docs/runbook.md"), "# Runbook\n\n## Rollback\n");
+    let message = out.git("proj", &["log", "-1", "--format=%B"]);
+    assert!(message.contains("follow-up README.md mentions docs/RUNBOOK.md, now docs/runbook.md"), "{message}");
+    assert!(!message.contains("src/main.rs"), "a seed file that does not mention the path is not named: {message}");
+}
+
+#[test]
+fn upgrade_names_no_follow_up_when_the_seed_files_no_longer_mention_the_moved_path() {
+    let out = linked_project("See [the runbook](docs/runbook.md#rollback), after the rename.\n");
+    let out = upgrade(out).arg("--commit").stderr_lacks("follow-up").run();
+    let message = out.git("proj", &["log", "-1", "--format=%B"]);
+    assert!(!message.contains("follow-up"), "{message}");
+}
+
 // ---- migrations and answers ----
 
 /// `pave new mig@1.0.0 proj` with region eu-west-1.

@@ -137,7 +137,8 @@ pub fn check_markdown_links(tree: &Tree, f: &mut Findings) {
     check_markdown_links_except(tree, f, &[]);
 }
 
-/// `check_markdown_links`, where a link from `file` to `path` listed in `known` is only a note.
+/// `check_markdown_links`, where a link from `file` to `path` listed in `known` (the follow-ups
+/// `pave upgrade` named) is only a note.
 pub fn check_markdown_links_except(tree: &Tree, f: &mut Findings, known: &[(&str, &str)]) {
     let slug_of_repo = project_slug(tree);
     for file in tree.files_where(|f| f.ends_with(".md")) {
@@ -166,7 +167,7 @@ pub fn check_markdown_links_except(tree: &Tree, f: &mut Findings, known: &[(&str
             if !tree.has(&path) && !tree.files.iter().any(|f| f.starts_with(&format!("{path}/"))) {
                 if known.contains(&(file, path.as_str())) {
                     eprintln!(
-                        "NOTE {}: {file}: link {url} points at {path}, which the project does not have (known)",
+                        "NOTE {}: {file}: link {url} points at {path}, which the project does not have (a follow-up pave upgrade named)",
                         tree.label
                     );
                 } else {

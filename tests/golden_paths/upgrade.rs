@@ -22,7 +22,7 @@ use crate::{consistency, kubernetes, metrics, pave, policy, promql, runbook, syn
 
 /// The Rust-side checks, by name.
 type Check = fn(&Tree, &mut Findings);
-const RUST_CHECKS: [(&str, Check); 11] = [
+const RUST_CHECKS: [(&str, Check); 10] = [
     ("syntax", syntax::check_syntax),
     ("kubernetes structure", kubernetes::check_structure),
     ("kubernetes labels", kubernetes::check_labels),
@@ -31,7 +31,6 @@ const RUST_CHECKS: [(&str, Check); 11] = [
     ("rego on rendered artifacts", policy::check_rendered),
     ("owner consistency", consistency::check_owner),
     ("runbook and repository links", runbook::check_links),
-    ("markdown links", markdown_links_after_upgrade),
     ("alert runbook sections", runbook::check_alert_sections),
     ("pinned actions", workflows::check_pins),
 ];
@@ -104,7 +103,7 @@ fn upgrade_one(
     git(&project, &["add", "-A"])?;
     git(&project, &["commit", "-q", "-m", "Local edits: team notes, runbook line, production memory"])?;
 
-    let shown = upgrade(&project, &catalog, latest)?;
+    let Upgraded { shown, follow_ups } = upgrade(&project, &catalog, latest)?;
     eprintln!("upgraded {} → {} with `pave upgrade --no-input {}`", old.id(), latest.version, shown.join(" "));
 
     // The upgraded project: the latest version, every edit kept.
@@ -121,6 +120,7 @@ fn upgrade_one(
     for (_, check) in RUST_CHECKS {
         check(tree, f);
     }
+    markdown_links_after_upgrade(tree, &follow_ups, f);
     metrics::check_metrics(tree, f);
     for (_, tool) in tools::TOOL_CHECKS {
         for report in tool(&[tree]) {
@@ -153,9 +153,17 @@ fn create(old: &TemplateVersion, answers: &[(String, String)], project: &Path, c
     Ok(())
 }
 
+/// What `pave upgrade` needed and said.
+struct Upgraded {
+    /// The `-d` flags it needed.
+    shown: Vec<String>,
+    /// The follow-ups it named: (seed file, the moved path it mentions).
+    follow_ups: Vec<(String, String)>,
+}
+
 /// `pave upgrade --no-input` in `project`, answering with `-d` each new required question pave
-/// names; it must exit 0 (no conflict). Returns the `-d` flags it needed.
-fn upgrade(project: &Path, catalog: &Path, latest: &TemplateVersion) -> Result<Vec<String>, String> {
+/// names; it must exit 0 (no conflict).
+fn upgrade(project: &Path, catalog: &Path, latest: &TemplateVersion) -> Result<Upgraded, String> {
     let mut data: Vec<(String, String)> = Vec::new();
     let missing = regex::Regex::new(r"missing answer for `([A-Za-z0-9_]+)`").unwrap();
     let out = loop {
@@ -177,8 +185,11 @@ fn upgrade(project: &Path, catalog: &Path, latest: &TemplateVersion) -> Result<V
         }
     };
     let shown: Vec<String> = data.iter().map(|(k, v)| format!("-d {k}={v}")).collect();
+    let follow_up = regex::Regex::new(r"(?m)^\s*follow-up\s+(\S+) mentions (\S+), now ").unwrap();
+    let follow_ups =
+        follow_up.captures_iter(&String::from_utf8_lossy(&out.stderr)).map(|c| (c[1].into(), c[2].into())).collect();
     match out.status.code() {
-        Some(0) => Ok(shown),
+        Some(0) => Ok(Upgraded { shown, follow_ups }),
         Some(3) => {
             let status = git_output(project, &["status", "--short"]);
             Err(format!(
@@ -212,16 +223,15 @@ fn upgraded_tree(project: &Path, old: &TemplateVersion, latest: &'static Templat
     tree
 }
 
-/// Links from seed files that no template version can repair: rust-axum-service 1.x's README
-/// (a seed file, never upgraded) links to docs/RUNBOOK.md, which 2.0.0 renamed to
-/// docs/runbook.md. A file at the old path beside the new one differs only in case and breaks
-/// checkouts on macOS and Windows, so the link stays a manual step (2.0.0's CHANGELOG); pave
-/// would need migrations that rewrite links in seed files to fix it. Keep this list short.
-const KNOWN_BROKEN_SEED_LINKS: &[(&str, &str)] = &[("README.md", "docs/RUNBOOK.md")];
-
-/// `runbook::check_markdown_links` with the links no template version can repair.
-fn markdown_links_after_upgrade(tree: &Tree, f: &mut Findings) {
-    runbook::check_markdown_links_except(tree, f, KNOWN_BROKEN_SEED_LINKS);
+/// `runbook::check_markdown_links`, where a broken link is allowed only in a seed file that
+/// `pave upgrade` named as a follow-up: the file mentions a path the upgrade moved, and pave never
+/// changes a seed file, so it tells the team instead (rust-axum-service 1.x's README links to
+/// docs/RUNBOOK.md, which 2.0.0 renamed to docs/runbook.md; a file at the old path beside the new
+/// one would differ only in case and break checkouts on macOS and Windows). A broken link pave
+/// did not name fails.
+fn markdown_links_after_upgrade(tree: &Tree, follow_ups: &[(String, String)], f: &mut Findings) {
+    let named: Vec<(&str, &str)> = follow_ups.iter().map(|(file, old)| (file.as_str(), old.as_str())).collect();
+    runbook::check_markdown_links_except(tree, f, &named);
 }
 
 /// Day two: for every template and every older released version V, a project made from V and
@@ -244,13 +254,16 @@ fn upgraded_projects_stay_consistent_across_files() {
             let project = temp.path().join(old.name.as_str());
             let result = create(old, &fixture_answers(old), &project, temp.path())
                 .and_then(|()| upgrade(&project, &old.catalog_dir(), latest));
-            if let Err(e) = result {
-                findings.fail_general(format!("{} → {}: {e}", old.id(), latest.version));
-                continue;
-            }
+            let follow_ups = match result {
+                Ok(upgraded) => upgraded.follow_ups,
+                Err(e) => {
+                    findings.fail_general(format!("{} → {}: {e}", old.id(), latest.version));
+                    continue;
+                }
+            };
             let tree = upgraded_tree(&project, old, latest, &mut findings);
             metrics::check_metrics(&tree, &mut findings);
-            runbook::check_markdown_links_except(&tree, &mut findings, KNOWN_BROKEN_SEED_LINKS);
+            markdown_links_after_upgrade(&tree, &follow_ups, &mut findings);
             runbook::check_links(&tree, &mut findings);
             runbook::check_alert_sections(&tree, &mut findings);
         }
