@@ -255,7 +255,7 @@ fn upgraded_projects_stay_consistent_across_files() {
             let result = create(old, &fixture_answers(old), &project, temp.path())
                 .and_then(|()| upgrade(&project, &old.catalog_dir(), latest));
             let follow_ups = match result {
-                Ok(upgraded) => upgraded.follow_ups,
+                Ok(done) => done.follow_ups,
                 Err(e) => {
                     findings.fail_general(format!("{} → {}: {e}", old.id(), latest.version));
                     continue;
