@@ -1,0 +1,1 @@
+"""The service's application package: `python -m app` serves it (see app/__main__.py)."""
