@@ -273,7 +273,26 @@ fn cell(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{file_lines, follow_up_lines};
+    use super::{ProjectPart, content, file_lines, follow_up_lines};
+
+    #[test]
+    fn follow_ups_get_their_own_section_in_the_body() {
+        let part = |dir: &str, follow_ups: Vec<String>| ProjectPart {
+            dir: dir.into(),
+            files: vec![("renamed".into(), "docs/RUNBOOK.md → docs/runbook.md".into())],
+            follow_ups,
+            findings: Ok(Vec::new()),
+        };
+        let mention = "README.md mentions docs/RUNBOOK.md, now docs/runbook.md".to_string();
+        let body = content(None, "app", "1.0.0", "2.0.0", "pave/app-2.0.0", &[part("", vec![mention.clone()])]).body;
+        assert!(body.contains("### Follow-ups\n"), "{body}");
+        assert!(body.contains(&format!("- {mention}\n")), "{body}");
+        let monorepo =
+            content(None, "app", "1.0.0", "2.0.0", "b", &[part("svc", vec![mention.clone()]), part("web", vec![])]);
+        assert!(monorepo.body.contains(&format!("- svc: {mention}\n")), "{}", monorepo.body);
+        let none = content(None, "app", "1.0.0", "2.0.0", "b", &[part("", vec![])]).body;
+        assert!(!none.contains("Follow-ups"), "{none}");
+    }
 
     #[test]
     fn follow_ups_are_read_back_from_commit_messages() {
