@@ -52,8 +52,9 @@ pub(super) fn run(ctx: &Context, args: &FleetUpgradeArgs) -> Result<i32> {
     } else {
         None
     };
-    let repos = repos(ctx, args, client.as_ref())?;
     let (pool, jobs) = super::fleet::pool(args.jobs)?;
+    // The walk for projects runs on the fleet's own threads too.
+    let repos = pool.install(|| repos(ctx, args, client.as_ref()))?;
     let opts = FleetOptions {
         template: args.template.clone(),
         to: args.to.clone(),

@@ -189,11 +189,13 @@ impl<'a> Fleet<'a> {
             projects.iter().map(|p| RepoOutcome::new(p.name.clone(), p.dir.display().to_string(), None)).collect();
         let mut jobs = Vec::new();
         let mut opened: Vec<(usize, ProjectRepo)> = Vec::new();
+        let mut head = None;
         for (i, p) in projects.iter().enumerate() {
             match open_local(&p.dir) {
-                Ok(repo) => {
+                Ok((repo, branch_head)) => {
                     jobs.push(Job { row: i, prefix: repo.project_prefix().to_string() });
                     opened.push((i, repo));
+                    head.get_or_insert(branch_head);
                 }
                 Err(e) => rows[i].error = Some(e),
             }
@@ -208,16 +210,7 @@ impl<'a> Fleet<'a> {
                 Err(e) => Some(one_line(&e)),
             }
         };
-        let Some((_, repo)) = opened.first() else { return rows };
-        let (base, base_name) = match repo.head_commit() {
-            Ok(b) => (b, repo.head_branch().unwrap_or_default()),
-            Err(e) => {
-                for j in &jobs {
-                    rows[j.row].error = Some(one_line(&e));
-                }
-                return rows;
-            }
-        };
+        let (Some((_, repo)), Some((base, base_name))) = (opened.first(), head) else { return rows };
         let commits = repo.commits();
         let refs = Refs {
             commits: &commits,
@@ -336,17 +329,15 @@ fn push(mirror: &Mirror, w: &Written, rows: &mut [RepoOutcome]) -> bool {
 }
 
 /// Opens a local project's repository and refuses what the fleet cannot upgrade.
-fn open_local(dir: &Path) -> Result<ProjectRepo, String> {
+fn open_local(dir: &Path) -> Result<(ProjectRepo, (String, String)), String> {
     let repo = match ProjectRepo::open(dir).map_err(|e| one_line(&e))? {
         Ok(r) => r,
         Err(refusal) => return Err(refusal.explain(dir).0),
     };
-    if let Some(reason) = repo.fleet_precheck().map_err(|e| one_line(&e))? {
-        return Err(reason);
-    }
+    let head = repo.fleet_head().map_err(|e| one_line(&e))??;
     // A merge in progress, a locked index: refused now. Uncommitted changes: when writing.
     if let Some(refusal) = repo.precheck(true).map_err(|e| one_line(&e))? {
         return Err(refusal.explain(dir).0);
     }
-    Ok(repo)
+    Ok((repo, head))
 }

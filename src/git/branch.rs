@@ -181,30 +181,41 @@ impl Commits<'_> {
     pub(crate) fn branch_state(&self, tip: &str, base: &str) -> Result<BranchState, GitError> {
         let (tip, base) = (oid(tip), oid(base));
         let (Ok(tip), Ok(base)) = (tip, base) else { return Ok(BranchState::Edited) };
-        if self.is_ancestor(tip, base) {
+        if tip == base {
             return Ok(BranchState::Merged);
         }
+        // The common case first, without a merge-base search: pave's commits straight down to
+        // the base. A tip that reaches the base that way descends from it, so it is not merged.
         let mut chain = Vec::new();
         let mut cur = tip;
-        for _ in 0..MAX_WALK {
+        let stop = loop {
             if cur == base {
                 chain.reverse();
                 return Ok(BranchState::OnBase(chain));
             }
+            if chain.len() == MAX_WALK {
+                break None;
+            }
             let commit = self.repo.find_commit(cur).map_err(|e| self.err("read the branch", e))?;
             let message = commit.message().unwrap_or_default();
             if !message.lines().any(|l| l.trim() == PAVE_TRAILER) {
-                return Ok(if self.is_ancestor(cur, base) { BranchState::Stale } else { BranchState::Edited });
+                break Some(cur);
             }
             let inputs =
                 message.lines().find_map(|l| l.trim().strip_prefix(INPUTS_TRAILER)).map(|s| s.trim().to_string());
             chain.push(PaveCommit { id: cur.to_string(), tree: commit.tree_id().to_string(), inputs });
             match commit.parent_id(0) {
                 Ok(p) => cur = p,
-                Err(_) => return Ok(BranchState::Edited),
+                Err(_) => break None,
             }
+        };
+        if self.is_ancestor(tip, base) {
+            return Ok(BranchState::Merged);
         }
-        Ok(BranchState::Edited)
+        Ok(match stop {
+            Some(other) if self.is_ancestor(other, base) => BranchState::Stale,
+            _ => BranchState::Edited,
+        })
     }
 
     /// The messages of the commits `tip` has and `base` has not, newest first: what a branch

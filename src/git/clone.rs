@@ -18,6 +18,7 @@ fn clone_inner(src: &str, target: &Path, stored_url: &str) -> Result<(), git2::E
     if !local {
         fetch.depth(1);
     }
+    super::settings();
     let repo = git2::build::RepoBuilder::new().fetch_options(fetch).clone(src, target)?;
     // The clone's config would keep the URL with its credentials: keep the redacted one only.
     repo.remote_set_url("origin", stored_url)?;

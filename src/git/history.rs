@@ -95,6 +95,7 @@ pub(crate) fn mirror_file_histories(dir: &Path, branch: &str, paths: &[String]) 
 }
 
 fn walk(dir: &Path, mirrored: Option<&str>, paths: &[String]) -> Result<FileHistories, GitError> {
+    super::settings();
     let repo = git2::Repository::open(dir).map_err(gerr("open the repository", dir))?;
     let head = match mirrored {
         Some(b) => repo.find_reference(&format!("{}{b}", super::TRACKING)).map_err(gerr("read the branch", dir))?,
@@ -233,6 +234,7 @@ fn rewrites(repo: &git2::Repository, ref_name: &str) -> Vec<Rewrite> {
 /// (seconds, offset), and whether that history is cut (a shallow clone): the release date of a
 /// template version of a git catalog that has no `released` field.
 pub(crate) fn first_added(dir: &Path, rel: &str) -> Option<((i64, i32), bool)> {
+    super::settings();
     let repo = git2::Repository::discover(dir).ok()?;
     let top = crate::fs::canonicalize(repo.workdir()?).ok()?;
     let inner = crate::fs::canonicalize(dir).ok()?;

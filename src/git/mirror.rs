@@ -88,6 +88,7 @@ impl Mirror {
     /// again when it is not a readable repository (a half-written or corrupt cache).
     pub(crate) fn open(path: &Path, url: &str, auth: Auth) -> Result<Self, RemoteFailure> {
         let fail = |e: &dyn std::fmt::Display| RemoteFailure(scrub(&e.to_string(), url));
+        super::settings();
         let repo = match git2::Repository::open_bare(path) {
             Ok(r) if healthy(&r) => r,
             _ => {

@@ -52,6 +52,17 @@ impl GitError {
     }
 }
 
+/// libgit2's process-wide settings, applied once before the first repository is opened. Objects
+/// are not hashed again on every read: git itself checks them when they arrive (fetch, clone)
+/// and in `git fsck`, not on each read, and the re-hash (collision-detecting SHA-1) was a fifth
+/// of the work of an unchanged fleet re-run.
+pub(super) fn settings() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        git2::opts::strict_hash_verification(false);
+    });
+}
+
 fn ctx<T>(op: &'static str, path: &Path, r: Result<T, git2::Error>) -> Result<T, GitError> {
     r.map_err(|cause| GitError { op, path: path.to_path_buf(), cause })
 }
@@ -64,6 +75,7 @@ pub(crate) fn enclosing_work_tree(path: &Path) -> Option<PathBuf> {
     while crate::fs::entry_kind(probe).ok().flatten().is_none() {
         probe = probe.parent()?;
     }
+    settings();
     let repo = git2::Repository::discover(probe).ok()?;
     let workdir = repo.workdir()?.to_path_buf();
     // The work tree is where the `.git` entry is (see `ProjectRepo::open` for why not libgit2's).
@@ -105,6 +117,7 @@ pub(crate) fn init_and_commit(dir: &Path, message: &str, paths: &[&str]) -> Resu
         .unwrap_or_else(|| "main".to_string());
     let mut opts = git2::RepositoryInitOptions::new();
     opts.initial_head(&branch);
+    settings();
     let repo = ctx("initialise a repository", dir, git2::Repository::init_opts(dir, &opts))?;
     let mut index = ctx("stage the files", dir, repo.index())?;
     for path in paths {

@@ -63,6 +63,7 @@ impl Refusal {
 impl ProjectRepo {
     /// Opens the repository containing `dir`.
     pub(crate) fn open(dir: &Path) -> Result<Result<Self, Refusal>, GitError> {
+        super::settings();
         let repo = match git2::Repository::discover(dir) {
             Ok(r) => r,
             Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(Err(Refusal::NotARepository)),
@@ -98,24 +99,21 @@ impl ProjectRepo {
         super::Commits { repo: &self.repo, path: &self.workdir }
     }
 
-    /// Refuses a repository the fleet cannot branch from: empty, detached.
-    pub(crate) fn fleet_precheck(&self) -> Result<Option<String>, GitError> {
-        match self.repo.head() {
+    /// The checked-out branch's commit and name, read once, or why the fleet cannot branch
+    /// from the repository (empty, detached).
+    pub(crate) fn fleet_head(&self) -> Result<Result<(String, String), String>, GitError> {
+        let head = match self.repo.head() {
             Err(e) if e.code() == git2::ErrorCode::UnbornBranch => {
-                return Ok(Some("the repository has no commits".into()));
+                return Ok(Err("the repository has no commits".into()));
             }
             Err(e) => return Err(self.err("read HEAD", e)),
-            Ok(_) => {}
+            Ok(head) => head,
+        };
+        if !head.is_branch() {
+            return Ok(Err("HEAD is detached: check out the branch to upgrade from".into()));
         }
-        if self.repo.head_detached().unwrap_or(false) {
-            return Ok(Some("HEAD is detached: check out the branch to upgrade from".into()));
-        }
-        Ok(None)
-    }
-
-    /// The name of the checked-out branch.
-    pub(crate) fn head_branch(&self) -> Option<String> {
-        self.repo.head().ok().and_then(|h| h.shorthand().ok().map(str::to_string))
+        let commit = head.peel_to_commit().map_err(|e| self.err("read HEAD", e))?;
+        Ok(Ok((commit.id().to_string(), head.shorthand().unwrap_or_default().to_string())))
     }
 
     /// The commit HEAD points to.
