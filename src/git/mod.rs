@@ -52,14 +52,18 @@ impl GitError {
     }
 }
 
-/// libgit2's process-wide settings, applied once before the first repository is opened. Objects
-/// are not hashed again on every read: git itself checks them when they arrive (fetch, clone)
-/// and in `git fsck`, not on each read, and the re-hash (collision-detecting SHA-1) was a fifth
-/// of the work of an unchanged fleet re-run.
+/// libgit2's process-wide settings, applied once before the first repository is opened.
+/// - Objects are not hashed again on every read: git itself checks them when they arrive
+///   (fetch, clone) and in `git fsck`, not on each read, and the re-hash (collision-detecting
+///   SHA-1) was a fifth of the work of an unchanged fleet re-run.
+/// - A tree or commit pave writes is not checked, entry by entry, for objects that exist: its
+///   entries are blobs pave has just written or entries of a tree read from the same
+///   repository (the check read every entry's header back, a loose object's file included).
 pub(super) fn settings() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         git2::opts::strict_hash_verification(false);
+        git2::opts::strict_object_creation(false);
     });
 }
 
