@@ -49,7 +49,7 @@ const ENVIRONMENT = /^[a-z][a-z0-9-]{0,62}$/;
 /**
  * PUSHGATEWAY_URL and DEPLOY_ENVIRONMENT. Every environment pushes to the same Pushgateway, so a
  * push without its environment would overwrite the other environment's group and carry no
- * `environment` label for the rules and the dashboard to select: with a URL, the environment is
+ * `environment` label for queries to select: with a URL, the environment is
  * required.
  */
 function pushTarget(env: NodeJS.ProcessEnv): PushTarget | undefined {

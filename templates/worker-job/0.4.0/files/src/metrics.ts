@@ -11,8 +11,8 @@
 //   app_items_processed                  items the last run processed (example business metric)
 //
 // The push is a POST: it replaces only the metrics it carries, so the last success survives
-// failed runs. The run SLIs in observability/prometheus and the dashboard read exactly these
-// names, one environment at a time.
+// failed runs. These are the team's metrics: the platform's run SLIs, dashboard and alerts in
+// observability/ read the CronJob and its Jobs from kube-state-metrics instead.
 import { Gauge, Pushgateway, Registry } from "prom-client";
 
 import { SERVICE_NAME } from "./objectives.js";
