@@ -130,7 +130,8 @@ fn check_rules(tree: &Tree, dir: &str, env: &str, objects: &[Value], rules: &[Va
 /// Series pushed to the Pushgateway by worker-job 0.2.0's app (a seed file) under `job` only: they
 /// carry no environment, so the run SLIs recorded from them are deployed once, by the production
 /// overlay (a limitation its CHANGELOG states). 0.3.0 pushes under `environment` and selects it
-/// everywhere, so the exception holds for the released version that has it, and no other.
+/// everywhere, and 0.4.0's rules read no pushed series (its run SLIs come from kube-state-metrics,
+/// scoped by namespace), so the exception holds for the released version that has it, and no other.
 const PUSHED_WITHOUT_ENVIRONMENT: [&str; 2] = ["job_last_run_timestamp_seconds", "job_last_success_timestamp_seconds"];
 const PUSHED_WITHOUT_ENVIRONMENT_IN: [&str; 1] = ["worker-job@0.2.0"];
 

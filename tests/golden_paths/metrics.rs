@@ -13,12 +13,107 @@ use crate::findings::{Findings, check_every_tree};
 use crate::promql::{self, Source};
 use crate::tree::{Tree, is_yaml};
 
-/// Series that come from Prometheus, Kubernetes or the collector, not from the app.
+/// Series that come from Prometheus, Kubernetes or the collector, not from the app. The
+/// kube-state-metrics families of `CronJob` and `Job` objects are checked exactly
+/// (`KUBE_STATE_METRICS`).
 fn platform_metric(name: &str) -> bool {
     matches!(name, "up" | "ALERTS" | "ALERTS_FOR_STATE")
         || ["scrape_", "kube_", "container_", "node_", "kubelet_", "otelcol_", "probe_", "prometheus_"]
             .iter()
             .any(|p| name.starts_with(p))
+}
+
+/// The kube-state-metrics families of `CronJob` objects (`kube_cronjob_*`, labelled `namespace`,
+/// `cronjob`) and `Job` objects (`kube_job_*`, labelled `namespace`, `job_name`) with their other
+/// labels, as kube-state-metrics documents them (docs/metrics/workload/cronjob-metrics.md and
+/// job-metrics.md). worker-job's alerts, run SLIs, dashboard and objective read them, so a
+/// misspelt family, or a selector on a label the family does not carry (a kube-state-metrics
+/// series has the object's `namespace`, not the pod's `environment`), would leave them empty
+/// just as an app metric that is not emitted would: within these two prefixes, `kube_` is not
+/// enough to count as platform-provided.
+const KUBE_STATE_METRICS: [(&str, &[&str]); 29] = [
+    ("kube_cronjob_annotations", &[]),
+    ("kube_cronjob_info", &["schedule", "concurrency_policy", "timezone"]),
+    ("kube_cronjob_labels", &[]),
+    ("kube_cronjob_created", &[]),
+    ("kube_cronjob_next_schedule_time", &[]),
+    ("kube_cronjob_status_active", &[]),
+    ("kube_cronjob_status_last_schedule_time", &[]),
+    ("kube_cronjob_status_last_successful_time", &[]),
+    ("kube_cronjob_spec_suspend", &[]),
+    ("kube_cronjob_spec_starting_deadline_seconds", &[]),
+    ("kube_cronjob_metadata_resource_version", &[]),
+    ("kube_cronjob_spec_successful_job_history_limit", &[]),
+    ("kube_cronjob_spec_failed_job_history_limit", &[]),
+    ("kube_job_annotations", &[]),
+    ("kube_job_info", &[]),
+    ("kube_job_labels", &[]),
+    ("kube_job_owner", &["owner_kind", "owner_name", "owner_is_controller"]),
+    ("kube_job_spec_parallelism", &[]),
+    ("kube_job_spec_completions", &[]),
+    ("kube_job_spec_active_deadline_seconds", &[]),
+    ("kube_job_status_active", &[]),
+    ("kube_job_status_succeeded", &[]),
+    ("kube_job_status_failed", &["reason"]),
+    ("kube_job_status_start_time", &[]),
+    ("kube_job_status_completion_time", &[]),
+    ("kube_job_complete", &["condition"]),
+    ("kube_job_failed", &["condition"]),
+    ("kube_job_created", &[]),
+    ("kube_job_status_suspended", &["condition"]),
+];
+
+/// Labels Prometheus adds to every series it scrapes from kube-state-metrics (target labels).
+const SCRAPE_TARGET_LABELS: [&str; 7] = ["job", "instance", "pod", "container", "endpoint", "service", "cluster"];
+
+/// What is wrong with the `CronJob` and `Job` selectors of `expr`: a family kube-state-metrics does
+/// not export, or a label matcher its series cannot satisfy.
+fn kube_state_metrics_problems(expr: &promql_parser::parser::Expr, out: &mut Vec<String>) {
+    use promql_parser::parser::{Expr, VectorSelector};
+    let mut check = |vs: &VectorSelector| {
+        let Some(name) = vs.name.as_deref() else { return };
+        let object = if name.starts_with("kube_cronjob_") {
+            "cronjob"
+        } else if name.starts_with("kube_job_") {
+            "job_name"
+        } else {
+            return;
+        };
+        let Some((_, labels)) = KUBE_STATE_METRICS.iter().find(|(family, _)| *family == name) else {
+            return out.push(format!("reads {name}, which kube-state-metrics does not export"));
+        };
+        // `*_labels` and `*_annotations` carry `label_*` / `annotation_*` from the allowlists.
+        let allowlisted = if name.ends_with("_labels") {
+            Some("label_")
+        } else if name.ends_with("_annotations") {
+            Some("annotation_")
+        } else {
+            None
+        };
+        for m in &vs.matchers.matchers {
+            let known = ["__name__", "namespace", object].contains(&m.name.as_str())
+                || labels.contains(&m.name.as_str())
+                || SCRAPE_TARGET_LABELS.contains(&m.name.as_str())
+                || allowlisted.is_some_and(|p| m.name.starts_with(p));
+            if !known {
+                out.push(format!("selects {}=... on {name}, which kube-state-metrics does not label so", m.name));
+            }
+        }
+    };
+    match expr {
+        Expr::VectorSelector(vs) => check(vs),
+        Expr::MatrixSelector(ms) => check(&ms.vs),
+        Expr::Aggregate(a) => kube_state_metrics_problems(&a.expr, out),
+        Expr::Unary(u) => kube_state_metrics_problems(&u.expr, out),
+        Expr::Binary(b) => {
+            kube_state_metrics_problems(&b.lhs, out);
+            kube_state_metrics_problems(&b.rhs, out);
+        }
+        Expr::Paren(p) => kube_state_metrics_problems(&p.expr, out),
+        Expr::Subquery(s) => kube_state_metrics_problems(&s.expr, out),
+        Expr::Call(c) => c.args.args.iter().for_each(|a| kube_state_metrics_problems(a, out)),
+        Expr::NumberLiteral(_) | Expr::StringLiteral(_) | Expr::Extension(_) => {}
+    }
 }
 
 /// Metric families a client library registers by itself once the app asks for its default
@@ -115,6 +210,11 @@ pub fn check_metrics(tree: &Tree, f: &mut Findings) {
     let mut reported = BTreeSet::new();
     for q in &queries {
         let Ok(expr) = promql::parse(&q.expr) else { continue }; // reported by the PromQL check
+        let mut problems = Vec::new();
+        kube_state_metrics_problems(&expr, &mut problems);
+        for problem in problems {
+            f.fail(tree, &q.file, format!("{}: {problem}", q.what));
+        }
         let mut names = Vec::new();
         promql::metric_names(&expr, &mut names);
         for name in names {
@@ -167,4 +267,19 @@ fn metric_spellings_cover_prometheus_and_opentelemetry_names() {
     let s = spellings("http_server_request_duration_seconds_count");
     assert!(s.contains(&"http.server.request.duration".to_string()), "{s:?}");
     assert!(spellings("app_hello_requests_total").contains(&"app.hello.requests".to_string()));
+}
+
+#[test]
+fn kube_state_metrics_selectors_are_checked_by_family_and_label() {
+    let problems = |q: &str| {
+        let mut out = Vec::new();
+        kube_state_metrics_problems(&promql::parse(q).unwrap(), &mut out);
+        out
+    };
+    assert!(problems(r#"kube_cronjob_status_last_schedule_time{namespace="a-production", cronjob="a"}"#).is_empty());
+    assert!(problems(r#"kube_job_owner{owner_kind="CronJob", owner_name="a", job="kube-state-metrics"}"#).is_empty());
+    assert!(problems(r#"kube_cronjob_labels{label_team="a"}"#).is_empty());
+    assert_eq!(problems("kube_cronjob_status_last_succesful_time").len(), 1);
+    assert_eq!(problems(r#"max(kube_job_failed{environment="production", cronjob="a"})"#).len(), 2);
+    assert_eq!(problems(r#"kube_job_labels{annotation_x="a"}"#).len(), 1);
 }

@@ -47,7 +47,7 @@ fn first_rule(doc: &mut Value) -> Option<&mut Value> {
     doc["groups"].as_array_mut()?.first_mut()?["rules"].as_array_mut()?.first_mut()
 }
 
-const MUTATIONS: [Mutation; 11] = [
+const MUTATIONS: [Mutation; 12] = [
     Mutation {
         name: "a YAML syntax error",
         file: |t| first(t, |f| f.starts_with("deploy/") && is_yaml(f)),
@@ -115,6 +115,21 @@ const MUTATIONS: [Mutation; 11] = [
         },
         check: metrics::check_metrics,
         expect: "no_such_metric_total",
+    },
+    Mutation {
+        name: "a rule selecting a kube-state-metrics series by a label it does not have",
+        file: rules_file,
+        plant: |t| {
+            t.contains("kube_cronjob_created{namespace=").then(|| {
+                t.replacen(
+                    "kube_cronjob_created{namespace=",
+                    "kube_cronjob_created{environment=\"production\", namespace=",
+                    1,
+                )
+            })
+        },
+        check: metrics::check_metrics,
+        expect: "selects environment=... on kube_cronjob_created",
     },
     Mutation {
         name: "passing policy testdata that breaks the policy",

@@ -1,0 +1,2 @@
+environment      = "production"
+eks_cluster_name = "platform-production"

@@ -1,0 +1,2 @@
+environment      = "staging"
+eks_cluster_name = "platform-staging"
