@@ -69,7 +69,7 @@ const SCRAPE_TARGET_LABELS: [&str; 7] = ["job", "instance", "pod", "container", 
 /// What is wrong with the `CronJob` and `Job` selectors of `expr`: a family kube-state-metrics does
 /// not export, or a label matcher its series cannot satisfy.
 fn kube_state_metrics_problems(expr: &promql_parser::parser::Expr, out: &mut Vec<String>) {
-    use promql_parser::parser::{Expr, VectorSelector};
+    use promql_parser::parser::VectorSelector;
     let mut check = |vs: &VectorSelector| {
         let Some(name) = vs.name.as_deref() else { return };
         let object = if name.starts_with("kube_cronjob_") {
@@ -100,20 +100,7 @@ fn kube_state_metrics_problems(expr: &promql_parser::parser::Expr, out: &mut Vec
             }
         }
     };
-    match expr {
-        Expr::VectorSelector(vs) => check(vs),
-        Expr::MatrixSelector(ms) => check(&ms.vs),
-        Expr::Aggregate(a) => kube_state_metrics_problems(&a.expr, out),
-        Expr::Unary(u) => kube_state_metrics_problems(&u.expr, out),
-        Expr::Binary(b) => {
-            kube_state_metrics_problems(&b.lhs, out);
-            kube_state_metrics_problems(&b.rhs, out);
-        }
-        Expr::Paren(p) => kube_state_metrics_problems(&p.expr, out),
-        Expr::Subquery(s) => kube_state_metrics_problems(&s.expr, out),
-        Expr::Call(c) => c.args.args.iter().for_each(|a| kube_state_metrics_problems(a, out)),
-        Expr::NumberLiteral(_) | Expr::StringLiteral(_) | Expr::Extension(_) => {}
-    }
+    promql::selectors(expr, &mut check);
 }
 
 /// Metric families a client library registers by itself once the app asks for its default

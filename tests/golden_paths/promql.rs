@@ -219,23 +219,28 @@ pub fn parse(expr: &str) -> Result<Expr, String> {
 
 /// The metric names a parsed expression selects (`__name__` matchers included).
 pub fn metric_names(expr: &Expr, out: &mut Vec<String>) {
+    selectors(expr, &mut |vs| vector_names(vs, out));
+}
+
+/// Calls `f` on every vector selector of a parsed expression (those of range vectors included).
+pub fn selectors(expr: &Expr, f: &mut dyn FnMut(&promql_parser::parser::VectorSelector)) {
     match expr {
-        Expr::VectorSelector(vs) => vector_names(vs, out),
-        Expr::MatrixSelector(ms) => vector_names(&ms.vs, out),
+        Expr::VectorSelector(vs) => f(vs),
+        Expr::MatrixSelector(ms) => f(&ms.vs),
         Expr::Aggregate(a) => {
-            metric_names(&a.expr, out);
+            selectors(&a.expr, f);
             if let Some(p) = &a.param {
-                metric_names(p, out);
+                selectors(p, f);
             }
         }
-        Expr::Unary(u) => metric_names(&u.expr, out),
+        Expr::Unary(u) => selectors(&u.expr, f),
         Expr::Binary(b) => {
-            metric_names(&b.lhs, out);
-            metric_names(&b.rhs, out);
+            selectors(&b.lhs, f);
+            selectors(&b.rhs, f);
         }
-        Expr::Paren(p) => metric_names(&p.expr, out),
-        Expr::Subquery(s) => metric_names(&s.expr, out),
-        Expr::Call(c) => c.args.args.iter().for_each(|a| metric_names(a, out)),
+        Expr::Paren(p) => selectors(&p.expr, f),
+        Expr::Subquery(s) => selectors(&s.expr, f),
+        Expr::Call(c) => c.args.args.iter().for_each(|a| selectors(a, f)),
         Expr::NumberLiteral(_) | Expr::StringLiteral(_) | Expr::Extension(_) => {}
     }
 }
