@@ -1,5 +1,5 @@
-//! An upgrade's effects → the project's working tree. Every file is written atomically,
-//! removals first, `.pave.toml` last; if any step fails, every path already touched is put back
+//! An upgrade's effects → the project's working tree. Every file is written atomically and
+//! synced before it replaces anything, removals first, `.pave.toml` last; if any step fails, every path already touched is put back
 //! exactly as it was (bytes, mode, link), and directories made for it are removed.
 
 use std::path::{Path, PathBuf};
@@ -91,11 +91,34 @@ fn apply_inner(root: &Path, effects: &[Effect], journal: &mut Journal) -> Result
             fs::remove_file(&path)?;
         }
     }
-    for effect in effects {
+    // `.pave.toml` is the last effect when the record changes: it is written, on its own, only
+    // once every other file is durable and in place.
+    let (record, files) = match effects.split_last() {
+        Some((last, rest)) if last.path == crate::project::FILE_NAME => (Some(last), rest),
+        _ => (None, effects),
+    };
+    // Every file's content first, beside its target, then all synced at once, then each renamed
+    // into place: the same atomic, durable write as one by one, without a journal commit each.
+    let mut staged = Vec::new();
+    for effect in files {
         let Some(after) = &effect.after else { continue };
         // Effects hold only real changes (the plan leaves out files that stay as they are).
         let path = root.join(&effect.path);
         journal.ensure_parent(&path)?;
+        journal.remember(&path)?;
+        match after {
+            RenderedFile::File { bytes, executable } => staged.push(fs::Staged::new(&path, bytes, *executable)?),
+            RenderedFile::Symlink { target } => fs::replace_with_symlink(target, &path)?,
+        }
+    }
+    fs::sync_all(&staged)?;
+    for file in staged {
+        file.persist()?;
+    }
+    if let Some(effect) = record
+        && let Some(after) = &effect.after
+    {
+        let path = root.join(&effect.path);
         journal.remember(&path)?;
         write(&path, after)?;
     }

@@ -4,6 +4,9 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
+mod staged;
+pub(crate) use staged::{Staged, sync_all};
+
 /// A file-system operation that failed, with its path.
 #[derive(Debug, thiserror::Error)]
 #[error("could not {op} `{}`: {source}", path.display())]
@@ -154,19 +157,37 @@ pub(crate) fn write_new(path: &Path, bytes: &[u8], executable: bool) -> Result<(
 /// replaced keeps its permission bits, with the executable bits set (where it is readable) or
 /// cleared as `executable` says; a new file gets 0666 or 0777 less the umask, as git gives.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8], executable: bool) -> Result<(), FsError> {
+    write_with_mode(path, bytes, replaced_mode(path, executable), executable)
+}
+
+/// The mode a file written over `path` keeps: the replaced file's permission bits with the
+/// executable bits set (where readable) or cleared; `None` for a new file.
+fn replaced_mode(path: &Path, executable: bool) -> Option<u32> {
     let existing = match std::fs::symlink_metadata(path) {
         Ok(m) if m.file_type().is_file() => Some(permission_bits(&m)),
         _ => None,
     };
-    let mode = existing.map(|bits| {
+    existing.map(|bits| {
         let plain = bits & !0o111;
         if executable { plain | ((plain & 0o444) >> 2) } else { plain }
-    });
-    write_with_mode(path, bytes, mode, executable)
+    })
 }
 
 /// The atomic write itself: `mode` exactly when given, else 0666/0777 less the umask.
 fn write_with_mode(path: &Path, bytes: &[u8], mode: Option<u32>, executable: bool) -> Result<(), FsError> {
+    let tmp = temp_beside(path, bytes, mode, executable)?;
+    ctx("write", path, tmp.as_file().sync_all())?;
+    tmp.persist(path).map_err(|e| FsError { op: "write", path: path.to_path_buf(), source: e.error })?;
+    Ok(())
+}
+
+/// `bytes` in a temporary file beside `path`, with its mode set, not yet synced or in place.
+fn temp_beside(
+    path: &Path,
+    bytes: &[u8],
+    mode: Option<u32>,
+    executable: bool,
+) -> Result<tempfile::NamedTempFile, FsError> {
     use std::io::Write as _;
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
     let mut builder = tempfile::Builder::new();
@@ -179,12 +200,10 @@ fn write_with_mode(path: &Path, bytes: &[u8], mode: Option<u32>, executable: boo
     }
     let mut tmp = ctx("write", path, builder.tempfile_in(dir))?;
     ctx("write", path, tmp.write_all(bytes))?;
-    ctx("write", path, tmp.as_file().sync_all())?;
     if let Some(mode) = mode {
         set_mode(tmp.path(), mode)?;
     }
-    tmp.persist(path).map_err(|e| FsError { op: "write", path: path.to_path_buf(), source: e.error })?;
-    Ok(())
+    Ok(tmp)
 }
 
 #[cfg(unix)]
