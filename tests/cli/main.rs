@@ -2,7 +2,7 @@
 //! going through the `Test` builder in `support.rs` (scrubbed environment, fixture catalogs,
 //! real git to check what was committed).
 #![allow(clippy::unwrap_used)]
-// clippy.toml keeps std::fs inside src/fs.rs; the tests build their fixtures and read results
+// clippy.toml keeps std::fs inside src/fs/; the tests build their fixtures and read results
 // with std::fs on purpose, independently of the code under test.
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 

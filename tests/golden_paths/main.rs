@@ -16,7 +16,7 @@
 //! Templates are discovered through `pave catalog list/show --json`: a new template or version is
 //! validated with no change here.
 #![allow(clippy::unwrap_used)]
-// clippy.toml keeps std::fs inside src/fs.rs; the tests read rendered trees with std::fs on
+// clippy.toml keeps std::fs inside src/fs/; the tests read rendered trees with std::fs on
 // purpose, independently of the code under test.
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 // Rendered paths are compared exactly as templates spell them (`.yaml`, `Dockerfile`).
