@@ -298,6 +298,7 @@ pub(crate) fn find_files_named(root: &Path, name: &str, skip: &[&str]) -> Vec<Pa
     found
 }
 
+#[cfg(not(unix))]
 fn find_in(dir: &Path, name: &std::ffi::OsStr, skip: &[&str]) -> Vec<PathBuf> {
     use rayon::prelude::*;
     let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
@@ -315,6 +316,63 @@ fn find_in(dir: &Path, name: &std::ffi::OsStr, skip: &[&str]) -> Vec<PathBuf> {
         }
     }
     found.extend(subdirs.par_iter().flat_map_iter(|d| find_in(d, name, skip)).collect::<Vec<_>>());
+    found
+}
+
+#[cfg(unix)]
+fn find_in(dir: &Path, name: &std::ffi::OsStr, skip: &[&str]) -> Vec<PathBuf> {
+    use rustix::fs::{CWD, Mode, OFlags};
+    match rustix::fs::openat(CWD, dir, OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty()) {
+        Ok(fd) => find_at(fd, dir, name, skip),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// [`find_in`] for the directory open as `fd` (at `dir`): its subdirectories are opened relative
+/// to it, one path component for the kernel to resolve instead of the whole path, and read with
+/// `getdents` alone. Entries whose type the file system does not report are `lstat`ed.
+#[cfg(unix)]
+fn find_at(fd: rustix::fd::OwnedFd, dir: &Path, name: &std::ffi::OsStr, skip: &[&str]) -> Vec<PathBuf> {
+    use rayon::prelude::*;
+    use rustix::fs::{AtFlags, FileType, Mode, OFlags};
+    use std::os::unix::ffi::OsStrExt as _;
+    let Ok(mut entries) = rustix::fs::Dir::new(fd) else { return Vec::new() };
+    let mut found = Vec::new();
+    let mut subdirs: Vec<std::ffi::CString> = Vec::new();
+    while let Some(Ok(entry)) = entries.read() {
+        let file_name = entry.file_name();
+        let bytes = file_name.to_bytes();
+        if bytes == b"." || bytes == b".." {
+            continue;
+        }
+        let kind = match entry.file_type() {
+            FileType::Unknown => {
+                match entries.fd().and_then(|d| rustix::fs::statat(d, file_name, AtFlags::SYMLINK_NOFOLLOW)) {
+                    Ok(stat) => FileType::from_raw_mode(stat.st_mode),
+                    Err(_) => continue,
+                }
+            }
+            kind => kind,
+        };
+        match kind {
+            FileType::Directory if !skip.iter().any(|s| s.as_bytes() == bytes) => subdirs.push(file_name.to_owned()),
+            FileType::RegularFile if bytes == name.as_bytes() => {
+                found.push(dir.join(std::ffi::OsStr::from_bytes(bytes)));
+            }
+            _ => {}
+        }
+    }
+    let Ok(parent) = entries.fd() else { return found };
+    let below = subdirs.par_iter().flat_map_iter(|sub| {
+        let path = dir.join(std::ffi::OsStr::from_bytes(sub.to_bytes()));
+        // Not followed if it became a link since it was read.
+        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        match rustix::fs::openat(parent, sub.as_c_str(), flags, Mode::empty()) {
+            Ok(fd) => find_at(fd, &path, name, skip),
+            Err(_) => Vec::new(),
+        }
+    });
+    found.extend(below.collect::<Vec<_>>());
     found
 }
 
@@ -396,4 +454,42 @@ pub(crate) fn check_no_symlink_on_path(root: &Path, rel: &str) -> Result<(), Pat
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn find_files_named_walks_everything_but_skipped_dirs_and_links() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        let file = |rel: &str| {
+            let path = root.join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "x").unwrap();
+        };
+        for rel in
+            ["a/.pave.toml", "a/b/c/.pave.toml", "z/.pave.toml", "node_modules/m/.pave.toml", "a/target/.pave.toml"]
+        {
+            file(rel);
+        }
+        file(".git/.pave.toml");
+        file("a/other.toml");
+        std::fs::create_dir_all(root.join("d/.pave.toml")).unwrap(); // a directory of that name
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(root.join("a"), root.join("linked")).unwrap();
+            std::fs::create_dir_all(root.join("z/q")).unwrap();
+            std::os::unix::fs::symlink(root.join("a/.pave.toml"), root.join("z/q/.pave.toml")).unwrap();
+        }
+        let found: Vec<String> = find_files_named(root, ".pave.toml", &[".git", "target", "node_modules"])
+            .iter()
+            .map(|p| p.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/"))
+            .collect();
+        assert_eq!(found, ["a/.pave.toml", "a/b/c/.pave.toml", "z/.pave.toml"]);
+        // The root itself may be the file, and a missing root finds nothing.
+        assert_eq!(find_files_named(&root.join("a/.pave.toml"), ".pave.toml", &[]), [root.join("a/.pave.toml")]);
+        assert!(find_files_named(&root.join("missing"), ".pave.toml", &[]).is_empty());
+    }
 }
