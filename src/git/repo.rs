@@ -64,7 +64,10 @@ impl ProjectRepo {
     /// Opens the repository containing `dir`.
     pub(crate) fn open(dir: &Path) -> Result<Result<Self, Refusal>, GitError> {
         super::settings();
-        let repo = match git2::Repository::discover(dir) {
+        // One search (`discover` then `open` would search and check the directory twice),
+        // upwards and across file systems as `discover` does.
+        let flags = git2::RepositoryOpenFlags::CROSS_FS;
+        let repo = match git2::Repository::open_ext(dir, flags, std::iter::empty::<&std::ffi::OsStr>()) {
             Ok(r) => r,
             Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(Err(Refusal::NotARepository)),
             Err(e) => return Err(GitError { op: "open the repository", path: dir.to_path_buf(), cause: e }),
@@ -73,7 +76,10 @@ impl ProjectRepo {
             return Ok(Err(Refusal::NotARepository));
         };
         let canon_dir = crate::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-        let mut canon_work = crate::fs::canonicalize(&workdir).unwrap_or(workdir);
+        // libgit2 resolved the work tree's links itself: the usual case, the project at the
+        // top of its repository, needs no second resolution.
+        let mut canon_work =
+            if workdir == canon_dir { canon_dir.clone() } else { crate::fs::canonicalize(&workdir).unwrap_or(workdir) };
         // A `.git` file pointing at a separate git directory (`git init --separate-git-dir`)
         // without `core.worktree`: libgit2 takes the git directory's parent for the work tree.
         // The work tree is where the `.git` entry is, as git itself has it.
