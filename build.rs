@@ -33,6 +33,19 @@ fn main() {
     out.push_str("]\n");
     let dest = Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("embedded.rs");
     std::fs::write(dest, out).expect("write embedded.rs");
+
+    link_position_dependent();
+}
+
+/// Links the `pave` executable at a fixed address on Linux with glibc, as Go links its
+/// programs by default (docs/decisions.md). A position-independent pave makes the dynamic loader
+/// apply 42,000 relocations at every start, copying the 200 pages of `.data.rel.ro` they touch:
+/// 0.8 of the 2.3 ms that `pave --version` took, a sixth of a `pave new`.
+fn link_position_dependent() {
+    let var = |k: &str| std::env::var(k).unwrap_or_default();
+    if var("CARGO_CFG_TARGET_OS") == "linux" && var("CARGO_CFG_TARGET_ENV") == "gnu" {
+        println!("cargo:rustc-link-arg-bins=-no-pie");
+    }
 }
 
 fn entry(root: &Path, path: &Path) -> String {
