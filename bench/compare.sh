@@ -6,8 +6,11 @@
 #   bench/compare.sh                 # 20 timed runs per tool after 3 warm-up runs
 #   BENCH_RUNS=50 bench/compare.sh   # more runs
 #
-# Environment: BENCH_RUNS (20), BENCH_WARMUP (3), BENCH_KICKSTART=0 and BENCH_CARGO_GENERATE=0
-# (skip those columns),
+# A last row, "floor", is `cp -r` of the pave template's own files/ (its 53 files in the same
+# directories, left unrendered): about what writing this project costs any tool on the machine.
+#
+# Environment: BENCH_RUNS (20), BENCH_WARMUP (3), BENCH_KICKSTART=0, BENCH_CARGO_GENERATE=0 and
+# BENCH_FLOOR=0 (skip those rows),
 # BENCH_TIMER=hyperfine|python (see lib.sh; python interleaves the tools, which is fairer on a
 # busy machine), BENCH_WORK (bench/work), PAVE_BIN (an already built pave), PYTHON (python3).
 # Everything it creates lives in bench/.venv, bench/.tools and bench/work (all gitignored).
@@ -105,6 +108,12 @@ if [[ -n $CARGO_GENERATE ]]; then
     VERSION[cargo_generate]=$("$CARGO_GENERATE" --version | awk '{print $NF}')
 fi
 
+if [[ ${BENCH_FLOOR:-1} != 0 ]]; then
+    PROJECT[floor]=$OUT/floor
+    floor_cmd=(cp -r "$WORK/pave-catalog/templates/bench-service/1.0.0/files" "${PROJECT[floor]}")
+    VERSION[floor]=$(cp --version | head -1 | awk '{print $NF}')
+fi
+
 step "checking that every tool generates the same project"
 checks=()
 for tool in "${tools[@]}"; do
@@ -119,6 +128,7 @@ note "project files: $(find "${PROJECT[pave]}" -type f | wc -l) (pave's count in
 step "timing: $RUNS runs per tool after $WARMUP warm-up runs, each into a fresh directory ($(timer_name))"
 note "machine: $(machine_line)"
 entries=()
+[[ -n ${PROJECT[floor]:-} ]] && tools+=(floor)
 for tool in "${tools[@]}"; do
     declare -n cmd="${tool}_cmd"
     bench_add "$tool" "${PROJECT[$tool]}" "${cmd[@]}"
