@@ -9,8 +9,12 @@ use std::path::{Path, PathBuf};
 
 use super::{FsError, ctx, replaced_mode, temp_beside};
 
-/// How many syncs run at once.
+/// At most how many threads sync at once.
 const SYNCS_AT_ONCE: usize = 8;
+
+/// The fewest files worth a thread of their own: a thread costs about as much to start (and,
+/// on a virtual machine, to wake) as eight syncs one after the other.
+const FILES_PER_THREAD: usize = 8;
 
 /// A file written beside its target, not yet in place.
 pub(crate) struct Staged {
@@ -34,23 +38,25 @@ impl Staged {
     }
 }
 
-/// Makes every staged file durable, their syncs running concurrently.
+/// Makes every staged file durable, their syncs running concurrently when there are enough of
+/// them: up to [`SYNCS_AT_ONCE`] threads, the calling thread one of them.
 pub(crate) fn sync_all(staged: &[Staged]) -> Result<(), FsError> {
-    if staged.len() < 2 {
+    let threads = staged.len().div_ceil(FILES_PER_THREAD).min(SYNCS_AT_ONCE);
+    if threads < 2 {
         return staged.iter().try_for_each(sync_one);
     }
-    let chunk = staged.len().div_ceil(SYNCS_AT_ONCE);
+    let mut chunks = staged.chunks(staged.len().div_ceil(threads));
+    let own = chunks.next().unwrap_or_default();
     std::thread::scope(|scope| {
-        let syncs: Vec<_> =
-            staged.chunks(chunk).map(|files| scope.spawn(move || files.iter().try_for_each(sync_one))).collect();
+        let syncs: Vec<_> = chunks.map(|files| scope.spawn(move || files.iter().try_for_each(sync_one))).collect();
+        let mine = own.iter().try_for_each(sync_one);
         // Every thread is joined (the scope would anyway); the first error is the one reported.
-        let results: Vec<Result<(), FsError>> = syncs
-            .into_iter()
-            .map(|s| {
+        let results: Vec<Result<(), FsError>> = std::iter::once(mine)
+            .chain(syncs.into_iter().map(|s| {
                 s.join().unwrap_or_else(|_| {
                     Err(FsError { op: "sync", path: PathBuf::new(), source: std::io::Error::other("sync panicked") })
                 })
-            })
+            }))
             .collect();
         results.into_iter().collect()
     })
