@@ -64,7 +64,14 @@ probe=$(mktemp -d)
 stamp=$(cd "$probe/p" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
 rm -rf "$probe"
 existing=("$ROOT"/svc-*)
-if [[ -e ${existing[0]} && $(cat "$ROOT/.fleet-stamp" 2>/dev/null) != "$stamp" ]]; then
+if [[ -e ${existing[0]} && ! -e $ROOT/.fleet-stamp ]]; then
+    # Projects this script did not make (copied by hand, say): never deleted without a word.
+    echo "$ROOT has projects but no .fleet-stamp, so nothing says what they were made from." >&2
+    echo "If they are rust-axum-service@$FROM as this pave renders it: echo $stamp >$ROOT/.fleet-stamp" >&2
+    echo "Otherwise delete them, and this script makes the fleet again." >&2
+    exit 2
+fi
+if [[ -e ${existing[0]} && $(cat "$ROOT/.fleet-stamp") != "$stamp" ]]; then
     echo "    rust-axum-service@$FROM renders differently from when $ROOT was made: making the fleet again" >&2
     rm -rf "$ROOT"/svc-* "$ROOT/.fleet-stamp"
 fi
