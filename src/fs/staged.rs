@@ -1,8 +1,9 @@
 //! Files written as one change: each to a temporary file beside its target, all made durable
 //! together, then renamed into place. Every file is still synced before it replaces anything, as
-//! with [`write_atomic`](super::write_atomic); the syncs are issued from several threads at once,
-//! so the file system commits its journal once for many of them instead of once per file (a
-//! third of the time of a 60-file `pave upgrade` went to those commits, one after the other).
+//! with [`write_atomic`](super::write_atomic). Many files are synced from several threads at
+//! once, so the file system commits its journal once for many of them instead of once per file
+//! (a third of the time of a 60-file `pave upgrade` went to those commits, one after the other);
+//! a few are synced on the calling thread, where starting a thread would cost more.
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)] // part of the file-system module
 
 use std::path::{Path, PathBuf};

@@ -1,6 +1,7 @@
 //! An upgrade's effects → the project's working tree. Every file is written atomically and
-//! synced before it replaces anything, removals first, `.pave.toml` last; if any step fails, every path already touched is put back
-//! exactly as it was (bytes, mode, link), and directories made for it are removed.
+//! synced before it replaces anything, removals first, `.pave.toml` last; if any step fails,
+//! every path already touched is put back exactly as it was (bytes, mode, link), and directories
+//! made for it are removed.
 
 use std::path::{Path, PathBuf};
 
