@@ -32,6 +32,7 @@ mod render;
 mod scaffold;
 mod store;
 mod textdiff;
+mod tls;
 mod ui;
 mod upgrade;
 mod url;
@@ -43,7 +44,6 @@ use crate::ui::{Printer, Verbosity};
 
 /// Runs pave with the process arguments and returns its exit code.
 pub fn run() -> i32 {
-    git::defer_ca_certificates();
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

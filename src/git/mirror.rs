@@ -1,6 +1,6 @@
 //! Bare mirrors of remote repositories, for the fleet: fetch only the default branch and
 //! pave's branches, and push pave's branches back with a lease. No work tree, ever; no program
-//! run (libgit2's own transports); credentials never written anywhere.
+//! run (libgit2's transports, and pave's for http(s)); credentials never written anywhere.
 
 use std::path::{Path, PathBuf};
 

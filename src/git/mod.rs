@@ -4,15 +4,14 @@
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
 mod branch;
-mod certs;
 mod clone;
 mod history;
+mod http;
 mod merge_file;
 mod mirror;
 mod repo;
 
 pub(crate) use branch::{BranchState, Commits, FilesAt, PAVE_TRAILER, PaveCommit, TreeChange};
-pub(crate) use certs::{ca_file, defer_ca_certificates};
 pub(crate) use clone::clone;
 pub(crate) use history::{FileHistories, FileVersion, file_histories, first_added, mirror_file_histories};
 pub(crate) use merge_file::merge_file;
@@ -59,12 +58,14 @@ impl GitError {
 /// - A tree or commit pave writes is not checked, entry by entry, for objects that exist: its
 ///   entries are blobs pave has just written or entries of a tree read from the same
 ///   repository (the check read every entry's header back, a loose object's file included).
+/// - `http://` and `https://` remotes go through pave's transport ([`http`]).
 pub(super) fn settings() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         git2::opts::strict_hash_verification(false);
         git2::opts::strict_object_creation(false);
     });
+    http::register();
 }
 
 fn ctx<T>(op: &'static str, path: &Path, r: Result<T, git2::Error>) -> Result<T, GitError> {
@@ -139,12 +140,12 @@ pub(crate) fn init_and_commit(dir: &Path, message: &str, paths: &[&str]) -> Resu
     Ok(id.to_string())
 }
 
-/// Credentials for a remote, as libgit2 asks for them: userinfo in the URL, else the token
-/// (http(s), user `x-access-token`), else the SSH agent. Never a credential helper: they are
-/// programs, and pave runs none. Three refusals end it, so a wrong token fails fast.
+/// Credentials for a remote. For http(s), the token (`PAVE_GIT_TOKEN`, user `x-access-token`)
+/// unless the URL holds a user and password: [`http`] sends them. For ssh, the URL's password,
+/// else the SSH agent. Never a credential helper: they are programs, and pave runs none. Three
+/// refusals end it, so a wrong key fails fast.
 fn callbacks(auth: &Auth) -> git2::RemoteCallbacks<'static> {
-    certs::load_ca_certificates();
-    let token = auth.token.clone();
+    http::use_token(auth.token.as_deref());
     let mut attempts = 0;
     let mut callbacks = git2::RemoteCallbacks::new();
     callbacks.credentials(move |url, username, allowed| {
@@ -152,23 +153,17 @@ fn callbacks(auth: &Auth) -> git2::RemoteCallbacks<'static> {
         if attempts > 3 {
             return Err(git2::Error::from_str("authentication failed: the remote refused the credentials"));
         }
-        if allowed.contains(git2::CredentialType::USER_PASS_PLAINTEXT) {
-            if let Some((_, rest)) = url.split_once("://")
-                && let Some((userinfo, _)) = rest.split_once('@')
-                && let Some((user, pass)) = userinfo.split_once(':')
-            {
-                return git2::Cred::userpass_plaintext(user, pass);
-            }
-            if let Some(token) = &token {
-                return git2::Cred::userpass_plaintext("x-access-token", token);
-            }
+        if allowed.contains(git2::CredentialType::USER_PASS_PLAINTEXT)
+            && let Some((_, rest)) = url.split_once("://")
+            && let Some((userinfo, _)) = rest.split_once('@')
+            && let Some((user, pass)) = userinfo.split_once(':')
+        {
+            return git2::Cred::userpass_plaintext(user, pass);
         }
         if allowed.contains(git2::CredentialType::SSH_KEY) {
             return git2::Cred::ssh_key_from_agent(username.unwrap_or("git"));
         }
-        Err(git2::Error::from_str(
-            "authentication required: set PAVE_GIT_TOKEN (https) or load a key into the SSH agent",
-        ))
+        Err(git2::Error::from_str("authentication required: load a key into the SSH agent"))
     });
     callbacks
 }

@@ -90,7 +90,7 @@ impl Client {
         }
         let mut tls = ureq::tls::TlsConfig::builder().provider(ureq::tls::TlsProvider::NativeTls);
         if settings.api_url.starts_with("https://") {
-            tls = tls.root_certs(root_certs());
+            tls = tls.root_certs(crate::tls::root_certs());
         }
         let tls = tls.build();
         let agent = ureq::Agent::config_builder()
@@ -301,25 +301,6 @@ impl Client {
             }
         }
     }
-}
-
-/// The certificates a server must chain to: the CA bundle git uses (`SSL_CERT_FILE`, or the
-/// system's, which pave sets aside at start for libgit2's sake), else Mozilla's roots.
-fn root_certs() -> ureq::tls::RootCerts {
-    use ureq::tls::{PemItem, RootCerts};
-    let bundle = crate::git::ca_file().and_then(|file| crate::fs::read(&file).ok());
-    let certs: Vec<ureq::tls::Certificate<'static>> = bundle
-        .as_deref()
-        .map(|pem| {
-            ureq::tls::parse_pem(pem)
-                .filter_map(|item| match item {
-                    Ok(PemItem::Certificate(c)) => Some(c.to_owned()),
-                    _ => None,
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    if certs.is_empty() { RootCerts::WebPki } else { RootCerts::Specific(std::sync::Arc::new(certs)) }
 }
 
 /// https, or plain http to this machine only.

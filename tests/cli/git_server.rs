@@ -29,13 +29,31 @@ pub struct GitHttpServer {
     child: Child,
     port: u16,
     log: PathBuf,
+    tls: bool,
 }
+
+/// The certificate the TLS servers present (127.0.0.1 and localhost), for `SSL_CERT_FILE`.
+pub const TLS_CERT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/servers/github/tls/cert.pem");
+const TLS_KEY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/servers/github/tls/key.pem");
 
 impl GitHttpServer {
     /// Serves the bare repositories under the sandbox's `root` to clients that give `token` as
     /// their Basic password; `extra` are more options of the script (`--move-after-fetch B`).
     #[track_caller]
     pub fn start(sb: &Sandbox, root: &str, token: &str, extra: &[&str]) -> Self {
+        Self::start_as(sb, root, token, extra, false)
+    }
+
+    /// The same over https, with the certificate [`TLS_CERT`].
+    #[track_caller]
+    pub fn start_tls(sb: &Sandbox, root: &str, token: &str, extra: &[&str]) -> Self {
+        let mut all = vec!["--tls-cert", TLS_CERT, "--tls-key", TLS_KEY];
+        all.extend_from_slice(extra);
+        Self::start_as(sb, root, token, &all, true)
+    }
+
+    #[track_caller]
+    fn start_as(sb: &Sandbox, root: &str, token: &str, extra: &[&str], tls: bool) -> Self {
         let n = SERVERS.fetch_add(1, Ordering::SeqCst);
         let dir = sb.path(&format!("server-{n}"));
         fs::create_dir_all(&dir).unwrap();
@@ -57,7 +75,12 @@ impl GitHttpServer {
         let mut child = cmd.spawn().expect("start tests/servers/git_http.py with python3");
         let port = wait_for_port(&mut child, &port_file, &stderr, "the git server");
         fs::write(&log, "").unwrap();
-        Self { child, port, log }
+        Self { child, port, log, tls }
+    }
+
+    /// Whether it serves https.
+    pub fn is_tls(&self) -> bool {
+        self.tls
     }
 
     /// The server's port on 127.0.0.1.
@@ -67,7 +90,7 @@ impl GitHttpServer {
 
     /// The URL of the bare repository `NAME.git` under the server's root.
     pub fn url(&self, name: &str) -> String {
-        format!("http://127.0.0.1:{}/{name}.git", self.port)
+        format!("{}://127.0.0.1:{}/{name}.git", if self.tls { "https" } else { "http" }, self.port)
     }
 
     /// Every request served so far: `{method, path, query, auth, status}`.

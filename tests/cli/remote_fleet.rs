@@ -1,11 +1,11 @@
 //! `pave fleet upgrade --repos-from` over git URLs (issue 10): each row of the branch
 //! lifecycle is a test on local checkouts (no push), on bare repositories over `file://` and over
-//! smart HTTP (`git http-backend` with a token), pushed with a lease; then the other outcomes,
+//! smart HTTP (`git http-backend` with a token, over http and https), pushed with a lease; then the other outcomes,
 //! the reports, exit codes and monorepos. Credentials, shards and re-runs are in
 //! `remote_fleet_access`, faults in `remote_fleet_faults`, the fixture in `remote_fleet_fixture`.
 
 use crate::fixtures::APP_CONFIG_V1;
-use crate::git_server::run_pave;
+use crate::git_server::{TLS_CERT, run_pave};
 use crate::remote_fleet_fixture::{BRANCH, Fleet, Kind, TOKEN, assert_trailers, check_mirror, new_app};
 use crate::sandbox::Sandbox;
 
@@ -67,7 +67,7 @@ fn no_branch(kind: Kind) {
         let after = f.sb.state("fleet/svc-a");
         let strip = |s: &str| s.lines().filter(|l| !l.starts_with("refs/heads/pave/")).collect::<Vec<_>>().join("\n");
         assert_eq!(strip(&after), strip(&before), "the checkout changed");
-    } else if kind == Kind::Http {
+    } else if kind.is_served() {
         // Over file:// libgit2 may copy more objects than the refs it fetches need; over HTTP
         // only what the default branch and pave/* reach comes down.
         let mirror = f.mirror("svc-a");
@@ -84,6 +84,7 @@ on_each_kind!(no_branch:
     fleet_upgrade_local_without_a_branch_creates_it => Local,
     fleet_upgrade_file_without_a_branch_creates_and_pushes_it => File,
     fleet_upgrade_http_without_a_branch_creates_and_pushes_it => Http,
+    fleet_upgrade_https_without_a_branch_creates_and_pushes_it => Https,
 );
 
 /// Nothing changed since the last run: `unchanged`, no new commit, nothing pushed, and it says
@@ -113,6 +114,7 @@ on_each_kind!(second_run:
     fleet_upgrade_local_second_run_is_unchanged => Local,
     fleet_upgrade_file_second_run_is_unchanged_and_pushes_nothing => File,
     fleet_upgrade_http_second_run_is_unchanged_and_pushes_nothing => Http,
+    fleet_upgrade_https_second_run_is_unchanged_and_pushes_nothing => Https,
 );
 
 /// The default branch moved, the branch holds only pave's commit: `regenerated`, rebuilt on the
@@ -138,6 +140,7 @@ on_each_kind!(main_moved:
     fleet_upgrade_local_rebuilds_its_branch_when_main_moved => Local,
     fleet_upgrade_file_rebuilds_and_force_pushes_when_main_moved => File,
     fleet_upgrade_http_rebuilds_and_force_pushes_when_main_moved => Http,
+    fleet_upgrade_https_rebuilds_and_force_pushes_when_main_moved => Https,
 );
 
 /// Someone else's commit on the branch: `edited`, left alone (even though the default branch
@@ -167,6 +170,7 @@ on_each_kind!(edited:
     fleet_upgrade_local_leaves_an_edited_branch_alone => Local,
     fleet_upgrade_file_leaves_an_edited_branch_alone => File,
     fleet_upgrade_http_leaves_an_edited_branch_alone => Http,
+    fleet_upgrade_https_leaves_an_edited_branch_alone => Https,
 );
 
 /// The branch was merged into the default branch: `merged`, nothing written.
@@ -290,7 +294,8 @@ fn conflict_committed(kind: Kind) {
     if kind != Kind::Local {
         args.push("--push");
     }
-    let env: Vec<(&str, &str)> = if kind == Kind::Http { vec![("PAVE_GIT_TOKEN", TOKEN)] } else { vec![] };
+    let env: Vec<(&str, &str)> = if kind.is_served() { vec![("PAVE_GIT_TOKEN", TOKEN)] } else { vec![] };
+    let env = if kind == Kind::Https { [env, vec![("SSL_CERT_FILE", TLS_CERT)]].concat() } else { env };
     let run = run_pave(&f.sb, &args, &env);
     let md = f.sb.read("r.md");
     assert!(md.lines().any(|l| l.starts_with("| ") && l.contains(" outcome ")), "no table header:\n{md}");
@@ -307,6 +312,7 @@ on_each_kind!(conflict_committed:
     fleet_upgrade_local_on_conflict_commit_writes_the_branch_and_a_markdown_report => Local,
     fleet_upgrade_file_on_conflict_commit_pushes_the_branch_and_a_markdown_report => File,
     fleet_upgrade_http_on_conflict_commit_pushes_the_branch_and_a_markdown_report => Http,
+    fleet_upgrade_https_on_conflict_commit_pushes_the_branch_and_a_markdown_report => Https,
 );
 
 /// A monorepo: one branch with both projects, one row each. (Local monorepos are listed by

@@ -66,6 +66,64 @@ fn fleet_upgrade_http_falls_back_to_github_token_and_prefers_pave_git_token() {
     f.check_branch("svc-b", BRANCH, "main", "2.0.0");
 }
 
+/// Over https, the server's certificate must chain to the CA bundle (`SSL_CERT_FILE`): one that
+/// does not fails that repository with a certificate reason, before any request is made.
+#[test]
+fn fleet_upgrade_https_refuses_a_server_it_does_not_trust() {
+    let mut f = Fleet::new(Kind::Https);
+    f.add("svc-a", "1.0.0");
+    f.sb.write("empty-bundle.pem", "");
+    let bundle = f.sb.path("empty-bundle.pem").display().to_string();
+    let lines = [f.line("svc-a")];
+    let up = f.upgrade_lines(&lines, &["--push"], &[("PAVE_GIT_TOKEN", TOKEN), ("SSL_CERT_FILE", &bundle)]);
+    up.expect_code(1).expect(&lines[0], "failed");
+    let error = up.row(&lines[0])["error"].as_str().unwrap_or_default().to_lowercase();
+    assert!(error.contains("certificate"), "not a certificate reason: {error:?}");
+    assert_eq!(f.server.as_ref().unwrap().requests(), Vec::<serde_json::Value>::new(), "a request went through");
+    assert_eq!(f.rev("svc-a", BRANCH), None);
+}
+
+/// A server that moved the repository (a rename answers with a redirect, as GitHub's do): pave
+/// follows the first request's redirect and fetches and pushes at the new place, credentials
+/// included (same origin).
+#[test]
+fn fleet_upgrade_http_follows_a_renamed_repository() {
+    let mut f = Fleet::new(Kind::Http);
+    f.add("svc-a", "1.0.0");
+    f.restart_server(&["--redirect", "old-name.git=svc-a.git"]);
+    let old = f.server.as_ref().unwrap().url("old-name");
+    let up = f.upgrade_lines(std::slice::from_ref(&old), &["--push"], &[("PAVE_GIT_TOKEN", TOKEN)]);
+    up.expect_code(0).expect(&old, "upgraded");
+    f.check_branch("svc-a", BRANCH, "main", "2.0.0");
+    let requests = f.server.as_ref().unwrap().requests();
+    let redirected: Vec<_> = requests.iter().filter(|r| r["status"] == 301).collect();
+    assert!(!redirected.is_empty(), "never redirected: {requests:?}");
+    assert!(
+        redirected.iter().all(|r| r["method"] == "GET" && r["path"].as_str().unwrap().starts_with("/old-name.git/")),
+        "only the first request of a connection follows a redirect: {requests:?}"
+    );
+    let posts: Vec<_> = requests.iter().filter(|r| r["method"] == "POST").collect();
+    assert!(!posts.is_empty() && posts.iter().all(|r| r["path"].as_str().unwrap().starts_with("/svc-a.git/")));
+}
+
+/// Credentials go out after the server first asks for them (401), then at once for the rest
+/// of the run: one 401 for a whole fleet on one server, not one a request.
+#[test]
+fn fleet_upgrade_http_is_asked_for_credentials_once_a_run() {
+    let mut f = Fleet::new(Kind::Http);
+    f.add("svc-a", "1.0.0").add("svc-b", "1.0.0").add("svc-c", "1.0.0");
+    let up = f.upgrade(&["svc-a", "svc-b", "svc-c"], &["--jobs", "1"]);
+    up.expect_code(0);
+    let requests = f.server.as_ref().unwrap().requests();
+    let asked: Vec<_> = requests.iter().filter(|r| r["status"] == 401).collect();
+    assert_eq!(asked.len(), 1, "{requests:?}");
+    assert_eq!(asked[0]["auth"], false, "{requests:?}");
+    assert!(requests.len() > 10, "{requests:?}");
+    for name in ["svc-a", "svc-b", "svc-c"] {
+        f.check_branch(name, BRANCH, "main", "2.0.0");
+    }
+}
+
 // ---- shards and re-runs ----
 
 #[test]

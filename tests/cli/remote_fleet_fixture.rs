@@ -6,7 +6,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::fixtures::{MINI_MANIFEST, MINI_README};
-use crate::git_server::{GitHttpServer, Run, publish_bare, run_pave};
+use crate::git_server::{GitHttpServer, Run, TLS_CERT, publish_bare, run_pave};
 use crate::sandbox::Sandbox;
 use crate::support::Test;
 
@@ -24,6 +24,15 @@ pub enum Kind {
     File,
     /// The same, served by a smart-HTTP server that wants [`TOKEN`].
     Http,
+    /// The same server over https; pave trusts its certificate through `SSL_CERT_FILE`.
+    Https,
+}
+
+impl Kind {
+    /// Served over http or https.
+    pub fn is_served(self) -> bool {
+        matches!(self, Self::Http | Self::Https)
+    }
 }
 
 /// A fleet of repositories made with `pave new` from the `app` fixture, and the server serving
@@ -100,17 +109,27 @@ impl Fleet {
     pub fn new(kind: Kind) -> Self {
         let sb = Test::app().into_sandbox();
         std::fs::create_dir_all(sb.path("srv")).unwrap();
-        let server = (kind == Kind::Http).then(|| GitHttpServer::start(&sb, "srv", TOKEN, &[]));
+        let server = match kind {
+            Kind::Http => Some(GitHttpServer::start(&sb, "srv", TOKEN, &[])),
+            Kind::Https => Some(GitHttpServer::start_tls(&sb, "srv", TOKEN, &[])),
+            Kind::Local | Kind::File => None,
+        };
         Self { sb, kind, server, runs: 0 }
     }
 
     /// Stops the HTTP server and starts another on the same repositories and the same port
     /// (so the URLs, the mirrors and the reports stay valid) with these options.
     pub fn restart_server(&mut self, extra: &[&str]) {
-        let port = self.server.take().expect("an HTTP fleet").port().to_string();
+        let old = self.server.take().expect("an HTTP fleet");
+        let (port, tls) = (old.port().to_string(), old.is_tls());
+        drop(old);
         let mut args = vec!["--port", port.as_str()];
         args.extend_from_slice(extra);
-        self.server = Some(GitHttpServer::start(&self.sb, "srv", TOKEN, &args));
+        self.server = Some(if tls {
+            GitHttpServer::start_tls(&self.sb, "srv", TOKEN, &args)
+        } else {
+            GitHttpServer::start(&self.sb, "srv", TOKEN, &args)
+        });
     }
 
     /// Adds `NAME`, made with `pave new app@VERSION`.
@@ -165,7 +184,7 @@ impl Fleet {
         match self.kind {
             Kind::Local => format!("fleet/{name}"),
             Kind::File => self.file_url(name),
-            Kind::Http => self.server.as_ref().unwrap().url(name),
+            Kind::Http | Kind::Https => self.server.as_ref().unwrap().url(name),
         }
     }
 
@@ -174,7 +193,7 @@ impl Fleet {
     pub fn refs(&self, name: &str) -> String {
         match self.kind {
             Kind::Local => format!("fleet/{name}"),
-            Kind::File | Kind::Http => format!("srv/{name}.git"),
+            Kind::File | Kind::Http | Kind::Https => format!("srv/{name}.git"),
         }
     }
 
@@ -186,7 +205,7 @@ impl Fleet {
                 let srv = self.sb.path("srv").display().to_string();
                 format!("home/.cache/pave/mirrors/local/{}/{name}.git", srv.trim_start_matches('/'))
             }
-            Kind::Http => {
+            Kind::Http | Kind::Https => {
                 format!("home/.cache/pave/mirrors/127.0.0.1_{}/{name}.git", self.server.as_ref().unwrap().port())
             }
         }
@@ -204,7 +223,7 @@ impl Fleet {
 
     /// The environment of a run: the token for HTTP.
     fn env(&self) -> Vec<(&'static str, &'static str)> {
-        if self.kind == Kind::Http { vec![("PAVE_GIT_TOKEN", TOKEN)] } else { Vec::new() }
+        if self.kind.is_served() { vec![("PAVE_GIT_TOKEN", TOKEN)] } else { Vec::new() }
     }
 
     /// `pave fleet upgrade --repos-from LIST --report rN.json [--push] EXTRA` over these
@@ -228,7 +247,11 @@ impl Fleet {
         self.sb.write(&list, format!("# the fleet, run {}\n\n{}\n", self.runs, lines.join("\n")));
         let mut all = vec!["fleet", "upgrade", "--repos-from", &list, "--report", &report];
         all.extend_from_slice(args);
-        let run = run_pave(&self.sb, &all, env);
+        let mut env = env.to_vec();
+        if self.kind == Kind::Https && !env.iter().any(|(k, _)| *k == "SSL_CERT_FILE") {
+            env.push(("SSL_CERT_FILE", TLS_CERT));
+        }
+        let run = run_pave(&self.sb, &all, &env);
         let report = if self.sb.exists(&report) {
             let text = self.sb.read(&report);
             serde_json::from_str(&text).unwrap_or_else(|e| panic!("{report}: {e}\n{text}"))

@@ -11,6 +11,11 @@ on the same one after a restart) and writes it to --port-file (atomically) and t
 refs/heads/BRANCH there to a new commit on top of it (created on top of HEAD when the branch does
 not exist), as if someone pushed between the client's fetch and its push.
 
+--redirect OLD=NEW: answer requests under /OLD with a 301 to the same request under /NEW (after
+authentication, as GitHub does for a renamed repository); repeatable.
+
+--tls-cert FILE --tls-key FILE: serve https (the URLs become https://127.0.0.1:PORT/...).
+
 Pushes need `http.receivepack true` in the bare repository's config (the tests set it).
 """
 
@@ -19,6 +24,7 @@ import base64
 import json
 import os
 import shutil
+import ssl
 import subprocess
 import sys
 import threading
@@ -123,6 +129,12 @@ class Handler(BaseHTTPRequestHandler):
             return
         parts = urlsplit(self.path)
         opts = self.server.opts
+        for old, new in opts.redirect:
+            if parts.path == f"/{old}" or parts.path.startswith(f"/{old}/"):
+                target = f"/{new}" + parts.path[len(old) + 1:] + (f"?{parts.query}" if parts.query else "")
+                self.record(user, 301)
+                self.reply(301, [("Location", target), ("Content-Type", "text/plain")], b"moved\n")
+                return
         env = dict(os.environ)
         env.update({
             "GIT_PROJECT_ROOT": opts.root,
@@ -180,7 +192,12 @@ def main():
     p.add_argument("--port", type=int, default=0, help="the port (default: one the system chooses)")
     p.add_argument("--move-after-fetch", metavar="BRANCH")
     p.add_argument("--backend", help="git-http-backend (default: Debian's, else git's exec path)")
+    p.add_argument("--redirect", action="append", default=[], metavar="OLD=NEW",
+                   help="answer requests under /OLD with a 301 to /NEW")
+    p.add_argument("--tls-cert", help="serve https with this certificate (PEM)")
+    p.add_argument("--tls-key", help="and this key (PEM)")
     opts = p.parse_args()
+    opts.redirect = [tuple(r.split("=", 1)) for r in opts.redirect]
     opts.root = os.path.abspath(opts.root)
     opts.backend = find_backend(opts.backend)
     if shutil.which("git") is None:
@@ -188,6 +205,10 @@ def main():
     server = ThreadingHTTPServer(("127.0.0.1", opts.port), Handler)
     server.daemon_threads = True
     server.opts = opts
+    if opts.tls_cert:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(opts.tls_cert, opts.tls_key)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     port = server.server_address[1]
     if opts.port_file:
         tmp = opts.port_file + ".tmp"
