@@ -25,8 +25,7 @@
 # default: timeit_prepared.py interleaves the tools round by round, which is fairer on a shared,
 # busy machine; hyperfine runs each tool's runs back to back with --prepare), BENCH_UPGRADE_WORK
 # (/tmp/pave-bench-upgrade: it must be outside any git work tree, because `pave new` refuses to
-# nest a repository and the tools need the project to be its own repository), BENCH_DIAGNOSTIC=0
-# (skip the diagnostic "pave-no-ca" row, see README.md), PAVE_BIN, PYTHON (python3),
+# nest a repository and the tools need the project to be its own repository), PAVE_BIN, PYTHON (python3),
 # UPGRADE_FILES (unset: the shared 53-file template; N: padded to N files, see gen_versions.py
 # --files; UPGRADE_PER_DIR: files per padding directory, 10), UPGRADE_TOOLS ("pave copier cruft": the tools made, checked and timed; "pave" alone
 # for a quick run on a large template), PAVE_BEFORE (another pave binary, e.g. an older commit's:
@@ -83,7 +82,6 @@ declare -A VERSION=(
     [copier]=$("$COPIER" --version | awk '{print $NF}')
     [cruft]=$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("cruft"))')
 )
-VERSION[pave-no-ca]=${VERSION[pave]}
 if [[ -n ${PAVE_BEFORE:-} ]]; then
     cp "$PAVE_BEFORE" "$UWORK/pave-before"
     VERSION[pave-before]=$("$UWORK/pave-before" --version | awk '{print $2}')
@@ -129,15 +127,13 @@ note "$(find "$PREPARED/pave" -path "$PREPARED/pave/.git" -prune -o -type f -pri
 # The timed commands; {DIR} is the fresh copy.
 declare -A CMD=(
     [pave]="$PAVE upgrade {DIR} --no-input -q"
-    [pave-no-ca]="env SSL_CERT_FILE=/dev/null SSL_CERT_DIR=/nonexistent $PAVE upgrade {DIR} --no-input -q"
     [copier]="$COPIER update --defaults --quiet {DIR}"
     [cruft]="$CRUFT update -y -p {DIR}"
     [pave-before]="$UWORK/pave-before upgrade {DIR} --no-input -q"
 )
-declare -A SOURCE=([pave]=pave [pave-no-ca]=pave [pave-before]=pave [copier]=copier [cruft]=cruft)
+declare -A SOURCE=([pave]=pave [pave-before]=pave [copier]=copier [cruft]=cruft)
 tools=("${made[@]}")
 [[ -n ${PAVE_BEFORE:-} ]] && tools+=(pave-before)
-[[ ${BENCH_DIAGNOSTIC:-1} != 0 ]] && tools+=(pave-no-ca)
 cmd_for() { local c=${CMD[$1]}; echo "${c//\{DIR\}/$2}"; }
 
 step "one upgrade per tool, checked"

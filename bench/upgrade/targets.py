@@ -65,10 +65,6 @@ def main() -> int:
         print(f"before/after   pave-before (PAVE_BEFORE) median {before:.1f} ms, CPU {cpu_ms(results, 'pave-before'):.1f} ms; "
               f"pave {pave:.1f} ms, CPU {cpu_ms(results, 'pave'):.1f} ms: after/before {pave / before:.2f} (wall), "
               f"{cpu_ms(results, 'pave') / cpu_ms(results, 'pave-before'):.2f} (CPU)")
-    no_ca = median_ms(results, "pave-no-ca")
-    if no_ca is not None:
-        extra = "".join(f", {o / no_ca:.0f}x {t}" for t, o in (("copier", copier), ("cruft", cruft)) if o)
-        print(f"diagnostic     pave without loading the CA bundle: median {no_ca:.1f} ms{extra}")
     return 0
 
 
