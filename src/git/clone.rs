@@ -22,5 +22,12 @@ fn clone_inner(src: &str, target: &Path, stored_url: &str) -> Result<(), git2::E
     let repo = git2::build::RepoBuilder::new().fetch_options(fetch).clone(src, target)?;
     // The clone's config would keep the URL with its credentials: keep the redacted one only.
     repo.remote_set_url("origin", stored_url)?;
+    // And so would its reflogs ("clone: from URL"): a cache has no use for them.
+    if src != stored_url {
+        let names: Vec<String> = repo.references()?.names().filter_map(|n| n.ok().map(str::to_string)).collect();
+        for name in names.iter().map(String::as_str).chain(["HEAD"]) {
+            repo.reflog_delete(name)?;
+        }
+    }
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! `~/.config/pave/config.toml` with its place in the precedence.
 
 use crate::fixtures::CATALOG_HEADER;
+use crate::git_server::{GitHttpServer, TLS_CERT, files_holding};
 use crate::sandbox::Sandbox;
 use crate::support::Test;
 
@@ -95,6 +96,41 @@ fn remote_catalog_clone_keeps_no_credentials_in_its_config() {
     assert_eq!(clones.len(), 1, "{clones:?}");
     let config = std::fs::read_to_string(clones[0].join(".git/config")).unwrap();
     assert!(config.contains(&format!("url = {remote}")), "{config}");
+}
+
+/// A catalog served over https (smart HTTP, a token in the URL): cloned shallow, with the
+/// server's certificate checked against `SSL_CERT_FILE`, and the token kept out of the clone.
+#[test]
+fn remote_catalog_over_https_is_cloned_shallow_and_keeps_no_credentials() {
+    let sb = upstream();
+    release_v2(&sb);
+    let token = "cat-token-9d2e";
+    let server = GitHttpServer::start_tls(&sb, ".", token, &[]);
+    let url = server.url("remote");
+    let with_token = url.replace("https://", &format!("https://bot:{token}@"));
+    let out = Test::with_sandbox(sb)
+        .env("SSL_CERT_FILE", TLS_CERT)
+        .args(["catalog", "list", "--catalog", &with_token])
+        .stdout_contains("svc")
+        .stdout_contains("2.0.0")
+        .stderr_lacks(token)
+        .run();
+    let cache = out.path("home/.cache/pave/catalogs");
+    let clones: Vec<_> = std::fs::read_dir(&cache).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_dir()).collect();
+    assert_eq!(clones.len(), 1, "{clones:?}");
+    let clone = &clones[0];
+    assert!(clone.join(".git/shallow").is_file(), "not a shallow clone");
+    let count = std::process::Command::new("git")
+        .args(["-C", clone.to_str().unwrap(), "rev-list", "--count", "HEAD"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&count.stdout).trim(), "1", "more than the tip came down");
+    let config = std::fs::read_to_string(clone.join(".git/config")).unwrap();
+    assert!(config.contains(&format!("url = {url}")), "{config}");
+    assert_eq!(files_holding(&out.path("home"), token.as_bytes()), Vec::<String>::new(), "files holding the token");
+    let requests = server.requests();
+    let answered: Vec<_> = requests.iter().filter(|r| r["status"] != 401).collect();
+    assert!(!answered.is_empty() && answered.iter().all(|r| r["user"] == "bot"), "{requests:?}");
 }
 
 /// A fixture catalog at `catalog/` that the test does NOT pass with --catalog.
