@@ -1,4 +1,4 @@
-# Shared by compare.sh and new_builtin.sh (sourced, not run).
+# Shared by the benchmark scripts (sourced, not run).
 # shellcheck shell=bash
 
 BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -100,4 +100,31 @@ machine_line() {
     fi
     printf '%s, %s CPUs (%s), load average %s%s' "$(uname -sr)" "$(nproc)" "${cpu:-unknown CPU}" \
         "$(cut -d' ' -f1-3 /proc/loadavg)" "$psi"
+}
+
+# outside_git VAR DIR: makes DIR and prints its absolute path; refuses (exit status 2) a DIR inside
+# a git work tree, where `pave new` would not make a repository of its own. VAR names the setting
+# in the message.
+outside_git() {
+    local var=$1 dir=$2 top
+    mkdir -p "$dir"
+    dir=$(cd "$dir" && pwd)
+    if top=$(git -C "$dir" rev-parse --show-toplevel 2>/dev/null); then
+        echo "$var=$dir is inside the git work tree $top: choose a directory outside any repository" >&2
+        return 2
+    fi
+    echo "$dir"
+}
+
+# remote_seed PAVE SEED: SEED.git, a bare, packed repository of one project made with
+# `pave new rust-axum-service@1.0.0`, which the remote fleets copy; made once and reused.
+remote_seed() {
+    local pave=$1 seed=$2
+    [[ -e $seed.git/pave-bench-ready ]] && return 0
+    rm -rf "$seed" "$seed.git"
+    "$pave" new rust-axum-service@1.0.0 "$seed" --no-input -q -d service_name=svc -d team=team-platform
+    git clone --bare -q --no-local "$seed" "$seed.git"
+    git -C "$seed.git" remote remove origin
+    git -C "$seed.git" repack -adq
+    touch "$seed.git/pave-bench-ready"
 }

@@ -36,12 +36,7 @@ export GIT_COMMITTER_NAME="Bench Dev" GIT_COMMITTER_EMAIL=dev@example.com
 command -v valgrind >/dev/null || apt-get install -y -qq valgrind >/dev/null
 
 build_pave
-mkdir -p "$PWORK"
-PWORK=$(cd "$PWORK" && pwd)
-if top=$(git -C "$PWORK" rev-parse --show-toplevel 2>/dev/null); then
-    echo "PROFILE_WORK=$PWORK is inside the git work tree $top" >&2
-    exit 2
-fi
+PWORK=$(outside_git PROFILE_WORK "$PWORK") || exit 2
 cp "$PAVE" "$PWORK/pave"
 PAVE=$PWORK/pave
 rm -f "$PWORK/summary.txt"
@@ -108,14 +103,7 @@ for case in "${CASES[@]}"; do
         ;;
     remote)
         seed=$PWORK/remote-seed
-        if [[ ! -e $seed.git/pave-bench-ready ]]; then
-            rm -rf "$seed" "$seed.git"
-            "$PAVE" new rust-axum-service@1.0.0 "$seed" --no-input -q -d service_name=svc -d team=team-platform
-            git clone --bare -q --no-local "$seed" "$seed.git"
-            git -C "$seed.git" remote remove origin
-            git -C "$seed.git" repack -adq
-            touch "$seed.git/pave-bench-ready"
-        fi
+        remote_seed "$PAVE" "$seed"
         for n in 1 "$NFLEET"; do
             root=$PWORK/remote-$n
             "$PYTHON" "$BENCH/fleet/remote_fleet.py" gen "$seed.git" "$root" "$n" 2>/dev/null

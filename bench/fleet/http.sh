@@ -32,12 +32,7 @@ export GIT_AUTHOR_NAME="Fleet Dev" GIT_AUTHOR_EMAIL=dev@example.com
 export GIT_COMMITTER_NAME="Fleet Dev" GIT_COMMITTER_EMAIL=dev@example.com
 unset GITHUB_TOKEN
 
-mkdir -p "$HWORK"
-HWORK=$(cd "$HWORK" && pwd)
-if top=$(git -C "$HWORK" rev-parse --show-toplevel 2>/dev/null); then
-    echo "HTTP_WORK=$HWORK is inside the git work tree $top: choose a directory outside any repository" >&2
-    exit 2
-fi
+HWORK=$(outside_git HTTP_WORK "$HWORK") || exit 2
 build_pave
 cp "$PAVE" "$HWORK/pave"
 bins=("pave=$HWORK/pave")
@@ -48,14 +43,7 @@ fi
 
 step "$COUNT repositories in $FLEET, served over HTTP"
 seed=$HWORK/seed
-if [[ ! -e $seed.git/pave-bench-ready ]]; then
-    rm -rf "$seed" "$seed.git"
-    "$HWORK/pave" new rust-axum-service@1.0.0 "$seed" --no-input -q -d service_name=svc -d team=team-platform
-    git clone --bare -q --no-local "$seed" "$seed.git"
-    git -C "$seed.git" remote remove origin
-    git -C "$seed.git" repack -adq
-    touch "$seed.git/pave-bench-ready"
-fi
+remote_seed "$HWORK/pave" "$seed"
 "$PYTHON" "$HERE/remote_fleet.py" gen "$seed.git" "$FLEET" "$COUNT"
 for repo in "$FLEET"/repos/*.git; do git -C "$repo" config http.receivepack true; done
 log=$HWORK/requests.jsonl

@@ -54,12 +54,7 @@ export XDG_CACHE_HOME=$RWORK/cache
 unset PAVE_GIT_TOKEN GITHUB_TOKEN
 
 [[ -x /usr/bin/time ]] || apt-get install -y -qq time >/dev/null
-mkdir -p "$RWORK"
-RWORK=$(cd "$RWORK" && pwd)
-if top=$(git -C "$RWORK" rev-parse --show-toplevel 2>/dev/null); then
-    echo "REMOTE_WORK=$RWORK is inside the git work tree $top: choose a directory outside any repository" >&2
-    exit 2
-fi
+RWORK=$(outside_git REMOTE_WORK "$RWORK") || exit 2
 
 build_pave
 cp "$PAVE" "$RWORK/pave"   # a private copy: a concurrent cargo build cannot swap it mid-run
@@ -68,14 +63,7 @@ note "timing $PAVE: $("$PAVE" --version), sha256 $(sha256sum "$PAVE" | cut -c1-1
 
 step "$COUNT remote repositories (file://) in $ROOT"
 seed=$RWORK/seed
-if [[ ! -e $seed.git/pave-bench-ready ]]; then
-    rm -rf "$seed" "$seed.git"
-    "$PAVE" new rust-axum-service@1.0.0 "$seed" --no-input -q -d service_name=svc -d team=team-platform
-    git clone --bare -q --no-local "$seed" "$seed.git"
-    git -C "$seed.git" remote remove origin
-    git -C "$seed.git" repack -adq
-    touch "$seed.git/pave-bench-ready"
-fi
+remote_seed "$PAVE" "$seed"
 "$PYTHON" "$HERE/remote_fleet.py" gen "$seed.git" "$ROOT" "$COUNT"
 note "$(du -sh "$ROOT/repos" | cut -f1) on disk"
 

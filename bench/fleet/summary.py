@@ -76,7 +76,7 @@ def report(rows: list[dict], count: int, upgrade: Path | None, markdown: bool) -
         outcomes = sorted({" ".join(f"{n} {w}" for w, n in sorted(r.get("outcomes", {}).items())) or "?" for r in rs})
         table.append([
             key[0], key[1], str(key[2]), str(len(rs)), f"{wall:.2f}", f"{min(r['wall_s'] for r in rs):.2f}",
-            f"{count / wall:.0f}", f"{wall / count * 1000:.2f}",
+            f"{count / max(wall, 0.005):.0f}", f"{wall / count * 1000:.2f}",
             f"{statistics.median(r['user_s'] + r['sys_s'] for r in rs):.2f}",
             f"{max(r['max_rss_kb'] for r in rs) / 1024:.0f}", "; ".join(outcomes),
             f"{min(loads):.2f}-{max(loads):.2f}",
@@ -154,7 +154,7 @@ def remote(rows: list[dict], count: int, markdown: bool) -> None:
         medians[kind] = wall
         t = lambda p: f"{statistics.median(r.get('timings', {}).get(p, float('nan')) for r in rs):.2f}"
         table.append([
-            kind, str(len(rs)), f"{wall:.2f}", f"{count / wall:.0f}",
+            kind, str(len(rs)), f"{wall:.2f}", f"{count / max(wall, 0.005):.0f}",
             f"{statistics.median(r['user_s'] + r['sys_s'] for r in rs):.2f} "
             f"({statistics.median(r['user_s'] for r in rs):.2f} + {statistics.median(r['sys_s'] for r in rs):.2f})",
             f"{max(r['max_rss_kb'] for r in rs) / 1024:.0f}",

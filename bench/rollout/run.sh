@@ -77,12 +77,7 @@ if [[ ! -x /usr/bin/time ]]; then
     apt-get install -y -qq time >/dev/null
 fi
 
-mkdir -p "$RWORK"
-RWORK=$(cd "$RWORK" && pwd)
-if top=$(git -C "$RWORK" rev-parse --show-toplevel 2>/dev/null); then
-    echo "ROLLOUT_WORK=$RWORK is inside the git work tree $top: choose a directory outside any repository" >&2
-    exit 2
-fi
+RWORK=$(outside_git ROLLOUT_WORK "$RWORK") || exit 2
 
 # The pave to time: PAVE_BIN, else the newest build in target/ that has `fleet rollout`.
 has_rollout() { "$1" fleet rollout --help >/dev/null 2>&1; }
