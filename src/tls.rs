@@ -6,14 +6,20 @@ use std::path::Path;
 /// The certificates a server must chain to: those of the CA bundle (`SSL_CERT_FILE`, else the
 /// system's), else those of the certificate directory (`SSL_CERT_DIR`, else the system's), else
 /// Mozilla's roots.
+/// Read once a process: the GitHub client and git's https agent share them.
 pub(crate) fn root_certs() -> ureq::tls::RootCerts {
-    let probe = openssl_probe::probe();
-    let certs = certificates(probe.cert_file.as_deref(), probe.cert_dir.as_deref());
-    if certs.is_empty() {
-        ureq::tls::RootCerts::WebPki
-    } else {
-        ureq::tls::RootCerts::Specific(std::sync::Arc::new(certs))
-    }
+    static ROOTS: std::sync::OnceLock<ureq::tls::RootCerts> = std::sync::OnceLock::new();
+    ROOTS
+        .get_or_init(|| {
+            let probe = openssl_probe::probe();
+            let certs = certificates(probe.cert_file.as_deref(), probe.cert_dir.as_deref());
+            if certs.is_empty() {
+                ureq::tls::RootCerts::WebPki
+            } else {
+                ureq::tls::RootCerts::Specific(std::sync::Arc::new(certs))
+            }
+        })
+        .clone()
 }
 
 /// The certificates in `file`, or when it holds none, in the PEM files of `dir`.

@@ -101,11 +101,13 @@ impl Remote {
             .split_once("://")
             .filter(|(s, _)| s.eq_ignore_ascii_case("http") || s.eq_ignore_ascii_case("https"))
             .ok_or_else(|| io::Error::other("not an http(s) URL"))?;
-        let (authority, path) = rest.find('/').map_or((rest, ""), |i| rest.split_at(i));
-        let (userinfo, host) = authority.rsplit_once('@').map_or((None, authority), |(u, h)| (Some(u), h));
+        let authority = rest.split('/').next().unwrap_or_default();
+        let userinfo = authority.rsplit_once('@').map(|(u, _)| u);
         let from_url = userinfo.and_then(|u| u.split_once(':')).map(|(u, p)| (percent_decode(u), percent_decode(p)));
         let credentials = from_url.or_else(|| token.map(|t| ("x-access-token".to_string(), t.to_string())));
-        Ok(Self { url: format!("{}://{host}{}", scheme.to_lowercase(), path.trim_end_matches('/')), credentials })
+        let shown = crate::url::redact(url);
+        let path = shown.split_once("://").map_or("", |(_, r)| r);
+        Ok(Self { url: format!("{}://{}", scheme.to_lowercase(), path.trim_end_matches('/')), credentials })
     }
 }
 
@@ -349,6 +351,7 @@ mod tests {
         assert_eq!(r.url, "https://Git.Example.com:8443/org/svc.git");
         assert_eq!(r.credentials, Some(("bot".to_string(), "s@cret:1".to_string())));
         assert_eq!(origin(&r.url), "https://git.example.com:8443");
+        assert_eq!(origin("https://h:1"), "https://h:1");
         let r = Remote::parse("http://127.0.0.1:9/svc.git", Some("tok")).unwrap();
         assert_eq!(r.credentials, Some(("x-access-token".to_string(), "tok".to_string())));
         assert_eq!(Remote::parse("http://127.0.0.1:9/svc.git", None).unwrap().credentials, None);
@@ -375,6 +378,5 @@ mod tests {
     #[test]
     fn percent_decoding_leaves_what_is_not_an_escape() {
         assert_eq!(percent_decode("a%2Fb%zz%4"), "a/b%zz%4");
-        assert_eq!(origin("https://h:1"), "https://h:1");
     }
 }

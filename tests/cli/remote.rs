@@ -98,8 +98,8 @@ fn remote_catalog_clone_keeps_no_credentials_in_its_config() {
     assert!(config.contains(&format!("url = {remote}")), "{config}");
 }
 
-/// A catalog served over https (smart HTTP, a token in the URL): cloned shallow, with the
-/// server's certificate checked against `SSL_CERT_FILE`, and the token kept out of the clone.
+/// A catalog served over https (smart HTTP, a token in the URL, the server trusted through
+/// `SSL_CERT_FILE`): cloned shallow, the token sent and kept out of the clone.
 #[test]
 fn remote_catalog_over_https_is_cloned_shallow_and_keeps_no_credentials() {
     let sb = upstream();

@@ -5,7 +5,7 @@
 //! `remote_fleet_access`, faults in `remote_fleet_faults`, the fixture in `remote_fleet_fixture`.
 
 use crate::fixtures::APP_CONFIG_V1;
-use crate::git_server::{TLS_CERT, run_pave};
+use crate::git_server::run_pave;
 use crate::remote_fleet_fixture::{BRANCH, Fleet, Kind, TOKEN, assert_trailers, check_mirror, new_app};
 use crate::sandbox::Sandbox;
 
@@ -294,8 +294,7 @@ fn conflict_committed(kind: Kind) {
     if kind != Kind::Local {
         args.push("--push");
     }
-    let env: Vec<(&str, &str)> = if kind.is_served() { vec![("PAVE_GIT_TOKEN", TOKEN)] } else { vec![] };
-    let env = if kind == Kind::Https { [env, vec![("SSL_CERT_FILE", TLS_CERT)]].concat() } else { env };
+    let env = f.env();
     let run = run_pave(&f.sb, &args, &env);
     let md = f.sb.read("r.md");
     assert!(md.lines().any(|l| l.starts_with("| ") && l.contains(" outcome ")), "no table header:\n{md}");

@@ -221,9 +221,13 @@ impl Fleet {
         self.sb.git(&self.refs(name), &["for-each-ref", "--format=%(refname) %(objectname)"])
     }
 
-    /// The environment of a run: the token for HTTP.
-    fn env(&self) -> Vec<(&'static str, &'static str)> {
-        if self.kind.is_served() { vec![("PAVE_GIT_TOKEN", TOKEN)] } else { Vec::new() }
+    /// The environment of a run: the token for HTTP, and the certificate to trust for https.
+    pub fn env(&self) -> Vec<(&'static str, &'static str)> {
+        match self.kind {
+            Kind::Http => vec![("PAVE_GIT_TOKEN", TOKEN)],
+            Kind::Https => vec![("PAVE_GIT_TOKEN", TOKEN), ("SSL_CERT_FILE", TLS_CERT)],
+            Kind::Local | Kind::File => Vec::new(),
+        }
     }
 
     /// `pave fleet upgrade --repos-from LIST --report rN.json [--push] EXTRA` over these
