@@ -231,6 +231,11 @@ pub(crate) fn plan(input: &PlanInput<'_>, ours: &dyn ProjectFiles) -> Result<Upg
             }
             continue;
         }
+        let b = input.base.files.get(path);
+        let t = input.theirs.files.get(path);
+        if b.is_some() && b == t && !reverse.contains_key(path.as_str()) {
+            continue; // the template does not change it and no migration moves it: untouched
+        }
         let here = if vacated.contains(path.as_str()) { None } else { ours.get(path)? };
         // A renamed file is read from its old path unless the project already has the new one.
         let (current, moved_from) = match (here, reverse.get(path.as_str())) {
@@ -238,8 +243,6 @@ pub(crate) fn plan(input: &PlanInput<'_>, ours: &dyn ProjectFiles) -> Result<Upg
             (o, _) => (o, None),
         };
         let moved_from = moved_from.filter(|_| current.is_some());
-        let b = input.base.files.get(path);
-        let t = input.theirs.files.get(path);
         let Some(mut planned) = decide(path, b, t, current, input) else { continue };
         if matches!(planned.action, Action::KeptModified) {
             planned.moved_from = None; // a kept file stays where it is

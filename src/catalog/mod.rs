@@ -204,6 +204,9 @@ pub(crate) struct TemplateVersion {
     pub dir_display: String,
     /// Its templates, parsed once (by `render`): a fleet renders a version for every project.
     pub compiled: std::sync::OnceLock<std::sync::Arc<tera::Tera>>,
+    /// What each file reads of the context, in the order of `files`, worked out when an
+    /// upgrade's render first asks.
+    pub reads: Vec<std::sync::OnceLock<crate::render::Reads>>,
 }
 
 impl Catalog {
@@ -336,6 +339,7 @@ impl Catalog {
             entry: entry.clone(),
             version: version.clone(),
             manifest,
+            reads: files.iter().map(|_| std::sync::OnceLock::new()).collect(),
             files,
             dir_display: self.store.display_path(&dir),
             compiled: std::sync::OnceLock::new(),

@@ -30,6 +30,7 @@ pub(super) fn open_session(
         fill: Vec::new(),
         defaults: ctx.config.answer_defaults(),
         style: args.conflict.into(),
+        renders_many: false,
     };
     let files = WorkTree { root, repo };
     let session = if ctx.interactive {

@@ -134,6 +134,7 @@ impl<'a> Fleet<'a> {
             to: self.opts.to.clone(),
             fill: self.opts.overrides.clone(),
             defaults: self.opts.defaults.clone(),
+            renders_many: true,
             ..Request::default()
         }
     }

@@ -28,6 +28,9 @@ pub(crate) struct Request {
     pub defaults: indexmap::IndexMap<String, serde_json::Value>,
     /// `--conflict`.
     pub style: ConflictStyle,
+    /// The same versions are rendered for many projects (the fleet): each version's templates
+    /// are parsed whole once and kept, rather than only those one upgrade renders.
+    pub renders_many: bool,
 }
 
 /// Both renders and what the planner needs.
@@ -206,12 +209,21 @@ pub(crate) fn prepare(
     given.secrets_empty = true;
     let new = answers::resolve(&to.manifest, &given, prompter, &render::meta(&to, catalog))?;
 
-    let mut base = render::render(&from, &render::context(&from, catalog, &old.values))?;
+    let (mut base, theirs) = render::Pair {
+        catalog,
+        from: &from,
+        old: &old.values,
+        to: &to,
+        new: &new.values,
+        // A moved file's old and new paths must both be in the trees for the planner.
+        leave_out_same: renames.is_empty(),
+        keep_compiled: req.renders_many,
+    }
+    .render()?;
     base.files = std::mem::take(&mut base.files)
         .into_iter()
         .map(|(path, f)| (renames.get(&path).cloned().unwrap_or(path), f))
         .collect();
-    let theirs = render::render(&to, &render::context(&to, catalog, &new.values))?;
     let mut seed = from.manifest.files.seed.clone();
     seed.extend(to.manifest.files.seed.iter().cloned());
     let answers = new.recorded(&to.manifest);

@@ -838,3 +838,54 @@ fn upgrade_guide_stays_byte_for_byte_when_unchanged_by_the_template() {
     assert_eq!(out.read_bytes("proj/logo.png"), LOGO_V2);
     assert!(!out.exists("proj/logo.png.pave-new"));
 }
+
+/// A catalog with `reads` 1.0.0 and 2.0.0. Every file but `parts/` has the same source in both
+/// versions, yet each of the first four renders differently in 2.0.0: through a partial it
+/// includes, a component defined elsewhere, the template's version, and a question 2.0.0 adds.
+fn same_sources_different_output() -> Test {
+    let manifest = |extra: &str| {
+        format!(
+            "[template]\n\n[questions.service_name]\ntype = \"string\"\nhelp = \"name\"\n{extra}\n[files]\nexclude = [\"parts/**\"]\n"
+        )
+    };
+    let mut t = Test::new().template("reads", "stable").manifest("reads", "1.0.0", &manifest("")).manifest(
+        "reads",
+        "2.0.0",
+        &manifest("\n[questions.color]\ntype = \"string\"\ndefault = \"blue\"\n"),
+    );
+    for v in ["1.0.0", "2.0.0"] {
+        t = t
+            .file("reads", v, "page.txt.tera", "{% include \"parts/head.tera\" %}\n{{ service_name }}\n")
+            .file("reads", v, "badge.txt.tera", "{{ <badge label={service_name} /> }}\n")
+            .file("reads", v, "version.txt.tera", "made by {{ template.name }} {{ template.version }}\n")
+            .file("reads", v, "color.txt.tera", "{% if color is defined %}{{ color }}{% else %}none{% endif %}\n")
+            .file("reads", v, "name.txt.tera", "{{ template.name }}: {{ service_name }}\n")
+            .file("reads", v, "{{ service_name }}.conf", "plain\n")
+            .file("reads", v, "parts/head.tera", format!("head {v}"))
+            .file(
+                "reads",
+                v,
+                "parts/badge.tera",
+                format!("{{% component badge(label) %}}[{{{{ label }}}} {v}]{{% endcomponent %}}"),
+            );
+    }
+    t
+}
+
+#[test]
+fn upgrade_updates_a_file_whose_source_is_unchanged_but_whose_output_is_not() {
+    let out = same_sources_different_output().args(["new", "reads@1.0.0", "proj", "-d", "service_name=pay"]).run();
+    assert_eq!(out.read("proj/page.txt"), "head 1.0.0\npay\n");
+    assert_eq!(out.read("proj/badge.txt"), "[pay 1.0.0]\n");
+    out.write("proj/name.txt", "reads: pay, edited\n");
+    out.commit_all("proj", "local edit");
+    let out = upgrade(out).stderr_contains("updated 4").run();
+    assert_eq!(out.read("proj/page.txt"), "head 2.0.0\npay\n", "an included partial changed");
+    assert_eq!(out.read("proj/badge.txt"), "[pay 2.0.0]\n", "a component defined elsewhere changed");
+    assert_eq!(out.read("proj/version.txt"), "made by reads 2.0.0\n", "the template's version changed");
+    assert_eq!(out.read("proj/color.txt"), "blue\n", "a new question's default");
+    assert_eq!(out.read("proj/name.txt"), "reads: pay, edited\n", "unchanged output: the local edit stays");
+    assert_eq!(out.read("proj/pay.conf"), "plain\n");
+    let status = out.git("proj", &["status", "--porcelain"]);
+    assert!(!status.contains("name.txt") && !status.contains("pay.conf"), "{status}");
+}

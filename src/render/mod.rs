@@ -2,10 +2,14 @@
 //! rendered with Tera (no environment, files or network), others copied byte for byte; every path
 //! component is rendered and checked so that nothing can land outside the destination.
 
-use std::collections::BTreeMap;
+mod reads;
+
+use std::collections::{BTreeMap, HashSet};
 
 use crate::answers::Answers;
 use crate::catalog::{Catalog, TemplateVersion};
+use crate::store::SourceFile;
+pub(crate) use reads::Reads;
 
 /// One rendered file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,22 +103,44 @@ pub(crate) fn context(tv: &TemplateVersion, catalog: &Catalog, values: &Answers)
 /// `template`, `catalog` and `pave`: what defaults, `when` and files may read besides answers.
 pub(crate) fn meta(tv: &TemplateVersion, catalog: &Catalog) -> tera::Context {
     let mut ctx = tera::Context::new();
-    ctx.insert(
-        "template",
-        &serde_json::json!({
-            "name": tv.entry.name,
-            "version": tv.version.to_string(),
-            "maturity": tv.entry.maturity.to_string(),
-            "owner": tv.entry.owner,
-            "description": tv.entry.description,
-        }),
-    );
-    ctx.insert(
-        "catalog",
-        &serde_json::json!({ "name": catalog.meta.name, "owner": catalog.meta.owner, "support": tv.entry.support }),
-    );
-    ctx.insert("pave", &serde_json::json!({ "version": env!("CARGO_PKG_VERSION") }));
+    for (key, value) in meta_values(tv, catalog) {
+        ctx.insert(key, &value);
+    }
     ctx
+}
+
+fn meta_values(tv: &TemplateVersion, catalog: &Catalog) -> [(&'static str, serde_json::Value); 3] {
+    [
+        (
+            "template",
+            serde_json::json!({
+                "name": tv.entry.name,
+                "version": tv.version.to_string(),
+                "maturity": tv.entry.maturity.to_string(),
+                "owner": tv.entry.owner,
+                "description": tv.entry.description,
+            }),
+        ),
+        (
+            "catalog",
+            serde_json::json!({ "name": catalog.meta.name, "owner": catalog.meta.owner, "support": tv.entry.support }),
+        ),
+        ("pave", serde_json::json!({ "version": env!("CARGO_PKG_VERSION") })),
+    ]
+}
+
+/// What [`context`] holds, as JSON, to compare two contexts.
+fn context_values(
+    tv: &TemplateVersion,
+    catalog: &Catalog,
+    values: &Answers,
+) -> serde_json::Map<String, serde_json::Value> {
+    let mut map: serde_json::Map<String, serde_json::Value> =
+        meta_values(tv, catalog).into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    for (k, v) in values {
+        map.insert(k.clone(), serde_json::to_value(v).unwrap_or_default());
+    }
+    map
 }
 
 /// A version's templates, parsed: once per version, whatever the number of renders.
@@ -122,12 +148,13 @@ fn compiled(tv: &TemplateVersion) -> Result<std::sync::Arc<tera::Tera>, RenderEr
     if let Some(tera) = tv.compiled.get() {
         return Ok(tera.clone());
     }
-    let tera = std::sync::Arc::new(compile(tv)?);
+    let tera = std::sync::Arc::new(compile(tv, &HashSet::new())?);
     Ok(tv.compiled.get_or_init(|| tera).clone())
 }
 
-/// Parses every `.tera` file of a version (and its partials) into one Tera.
-fn compile(tv: &TemplateVersion) -> Result<tera::Tera, RenderError> {
+/// Parses every `.tera` file of a version (and its partials) into one Tera, but those `skip`
+/// names (files that are not rendered).
+fn compile(tv: &TemplateVersion, skip: &HashSet<&str>) -> Result<tera::Tera, RenderError> {
     let excludes = crate::manifest::globset(&tv.manifest.files.exclude);
     let mut tera = crate::engine::engine();
     // Excluded `.tera` files are loaded first, each on its own and only when it parses, so
@@ -138,7 +165,7 @@ fn compile(tv: &TemplateVersion) -> Result<tera::Tera, RenderError> {
         }
     }
     let mut texts = Vec::new();
-    for f in tv.files.iter().filter(|f| !excludes.is_match(&f.path)) {
+    for f in tv.files.iter().filter(|f| !excludes.is_match(&f.path) && !skip.contains(f.path.as_str())) {
         if f.link.is_none() && is_tera(&f.path) {
             let text = std::str::from_utf8(&f.bytes).map_err(|_| RenderError::NotText(f.path.clone()))?;
             texts.push((f.path.as_str(), text));
@@ -153,18 +180,36 @@ fn compile(tv: &TemplateVersion) -> Result<tera::Tera, RenderError> {
 
 /// Renders a template version with a context into memory.
 pub(crate) fn render(tv: &TemplateVersion, ctx: &tera::Context) -> Result<RenderedTree, RenderError> {
+    render_with(tv, &*compiled(tv)?, ctx, &HashSet::new())
+}
+
+/// Renders every file of a version but those `skip` names, which are placed (their paths are
+/// rendered and checked like any other) but left out of the tree.
+fn render_with(
+    tv: &TemplateVersion,
+    tera: &tera::Tera,
+    ctx: &tera::Context,
+    skip: &HashSet<&str>,
+) -> Result<RenderedTree, RenderError> {
     let excludes = crate::manifest::globset(&tv.manifest.files.exclude);
-    let tera = compiled(tv)?;
     let sources: Vec<_> = tv.files.iter().filter(|f| !excludes.is_match(&f.path)).collect();
 
     let mut tree = RenderedTree::default();
     let mut origin: BTreeMap<String, &str> = BTreeMap::new();
     for f in sources {
-        let Some(rendered) = render_path(&tera, &f.path, ctx)? else {
+        let Some(rendered) = render_path(tera, &f.path, ctx)? else {
             continue;
         };
-        let file = if let Some(target) = &f.link {
+        if let Some(first) = origin.insert(rendered.clone(), &f.path) {
+            return Err(RenderError::Collision { first: first.into(), second: f.path.clone(), rendered });
+        }
+        if let Some(target) = &f.link {
             check_link(&f.path, target)?;
+        }
+        if skip.contains(f.path.as_str()) {
+            continue;
+        }
+        let file = if let Some(target) = &f.link {
             RenderedFile::Symlink { target: target.clone() }
         } else if is_tera(&f.path) {
             let text = tera.render(&f.path, ctx).map_err(|e| RenderError::Template {
@@ -175,13 +220,101 @@ pub(crate) fn render(tv: &TemplateVersion, ctx: &tera::Context) -> Result<Render
         } else {
             RenderedFile::File { bytes: f.bytes.to_vec(), executable: f.executable }
         };
-        if let Some(first) = origin.insert(rendered.clone(), &f.path) {
-            return Err(RenderError::Collision { first: first.into(), second: f.path.clone(), rendered });
-        }
         tree.files.insert(rendered, file);
     }
-    check_no_file_under_file(&tree, &origin)?;
+    check_no_file_under_file(&origin)?;
     Ok(tree)
+}
+
+/// The two renders of an upgrade: the recorded version with the recorded answers (`base`) and
+/// the target version with the new answers (`theirs`).
+pub(crate) struct Pair<'a> {
+    /// The catalog both versions come from.
+    pub catalog: &'a Catalog,
+    /// The recorded version.
+    pub from: &'a TemplateVersion,
+    /// The recorded answers.
+    pub old: &'a Answers,
+    /// The target version (the same one for a re-render with changed answers).
+    pub to: &'a TemplateVersion,
+    /// The new answers.
+    pub new: &'a Answers,
+    /// Whether files that both renders would give alike are left out of both trees.
+    pub leave_out_same: bool,
+    /// Whether each version's templates are parsed whole and kept, because the same versions
+    /// are rendered again (a fleet); else only the templates this pair renders are parsed.
+    pub keep_compiled: bool,
+}
+
+impl Pair<'_> {
+    /// Renders both versions: `(base, theirs)`.
+    ///
+    /// With `leave_out_same`, a file that is in both versions with the same bytes and mode, and
+    /// whose path and text read nothing that differs between the two contexts, renders the same
+    /// twice: it is neither parsed nor rendered, and it is in neither tree, which the planner
+    /// takes as "not changed by the template" (it is, either way). Its path is still rendered
+    /// and checked, so both versions refuse what they refused before.
+    pub(crate) fn render(&self) -> Result<(RenderedTree, RenderedTree), RenderError> {
+        let same = if self.leave_out_same { self.same() } else { HashSet::new() };
+        let base =
+            render_with(self.from, &*self.tera(self.from, &same)?, &context(self.from, self.catalog, self.old), &same)?;
+        let theirs =
+            render_with(self.to, &*self.tera(self.to, &same)?, &context(self.to, self.catalog, self.new), &same)?;
+        Ok((base, theirs))
+    }
+
+    /// The source paths both versions render alike.
+    fn same(&self) -> HashSet<&str> {
+        let changed = reads::changed(
+            &context_values(self.from, self.catalog, self.old),
+            &context_values(self.to, self.catalog, self.new),
+        );
+        let from_excluded = crate::manifest::globset(&self.from.manifest.files.exclude);
+        let to_excluded = crate::manifest::globset(&self.to.manifest.files.exclude);
+        let theirs: BTreeMap<&str, &SourceFile> = self.to.files.iter().map(|f| (f.path.as_str(), f)).collect();
+        let from = self.from;
+        (0..from.files.len())
+            .filter(|&i| {
+                let f = &from.files[i];
+                theirs
+                    .get(f.path.as_str())
+                    .is_some_and(|t| t.bytes == f.bytes && t.executable == f.executable && t.link == f.link)
+                    && !from_excluded.is_match(&f.path)
+                    && !to_excluded.is_match(&f.path)
+                    && !file_reads(from, i).touches(&changed)
+            })
+            .map(|i| from.files[i].path.as_str())
+            .collect()
+    }
+
+    /// The Tera that renders `tv`'s files but those in `skip`.
+    fn tera(&self, tv: &TemplateVersion, skip: &HashSet<&str>) -> Result<std::sync::Arc<tera::Tera>, RenderError> {
+        if let Some(tera) = tv.compiled.get() {
+            return Ok(tera.clone());
+        }
+        // A template that reads another (or a component) may need one of those left out.
+        let opaque = (0..tv.files.len())
+            .any(|i| !skip.contains(tv.files[i].path.as_str()) && *file_reads(tv, i) == Reads::Opaque);
+        if self.keep_compiled || skip.is_empty() || opaque {
+            return compiled(tv);
+        }
+        Ok(std::sync::Arc::new(compile(tv, skip)?))
+    }
+}
+
+/// What `tv.files[i]` reads: its path and, for a `.tera` file, its text. Worked out once.
+fn file_reads(tv: &TemplateVersion, i: usize) -> &Reads {
+    tv.reads[i].get_or_init(|| {
+        let f = &tv.files[i];
+        let path = reads::reads(&f.path);
+        let text = if is_tera(&f.path) && f.link.is_none() {
+            // Not UTF-8: rendered, so that the error is the one it always was.
+            std::str::from_utf8(&f.bytes).map_or(Reads::Opaque, reads::reads)
+        } else {
+            Reads::Names(std::collections::BTreeSet::new())
+        };
+        path.union(text)
+    })
 }
 
 /// The `.tera` suffix is case-sensitive on purpose: `X.TERA` is copied as it is.
@@ -254,9 +387,9 @@ fn check_link(path: &str, target: &str) -> Result<(), RenderError> {
     Ok(())
 }
 
-/// `a` as a file and `a/b` as another file cannot both exist.
-fn check_no_file_under_file(tree: &RenderedTree, origin: &BTreeMap<String, &str>) -> Result<(), RenderError> {
-    for path in tree.files.keys() {
+/// `a` as a file and `a/b` as another file cannot both exist (`origin`: rendered → source).
+fn check_no_file_under_file(origin: &BTreeMap<String, &str>) -> Result<(), RenderError> {
+    for path in origin.keys() {
         let mut prefix = path.as_str();
         while let Some((parent, _)) = prefix.rsplit_once('/') {
             if let Some(src) = origin.get(parent) {
