@@ -30,7 +30,7 @@ pub(crate) enum RemoteError {
 
 /// Whether `--catalog SRC` names a git repository rather than a catalog directory.
 pub(crate) fn is_git_source(src: &str) -> bool {
-    if src.contains("://") || src.starts_with("git@") {
+    if src.contains("://") || crate::url::is_scp_like(src) {
         return true;
     }
     let path = Path::new(src);

@@ -27,7 +27,14 @@ pub(crate) fn scrub(message: &str, url: &str) -> String {
 
 /// Whether a `--repos-from` line names a git remote rather than a local directory.
 pub(crate) fn is_remote(line: &str) -> bool {
-    line.contains("://") || (line.contains('@') && line.contains(':') && !line.starts_with('/'))
+    line.contains("://") || is_scp_like(line)
+}
+
+/// Whether `s` is an scp-like ssh remote, `[user@]host:path`, by git's rule: a `:` with no `/`
+/// before it (`./a:b` and `/srv/a:b` are paths). A path that exists on disk stays a path.
+pub(crate) fn is_scp_like(s: &str) -> bool {
+    s.find(':').is_some_and(|colon| colon > 0 && !s[..colon].contains('/'))
+        && !crate::fs::entry_kind(std::path::Path::new(s)).is_ok_and(|k| k.is_some())
 }
 
 /// Where a remote's mirror lives under the mirrors directory: `HOST/PATH.git` (`local` for
@@ -89,6 +96,9 @@ mod tests {
     fn remotes_are_told_from_directories() {
         assert!(is_remote("https://github.com/acme/a.git"));
         assert!(is_remote("git@github.com:acme/a.git"));
+        assert!(is_remote("deploy@git.internal:acme/a.git"));
+        assert!(is_remote("gitlab-alias:acme/a.git"));
+        assert!(!is_remote("./checkouts/a:b"));
         assert!(is_remote("file:///srv/a.git"));
         assert!(!is_remote("/srv/checkouts/a"));
         assert!(!is_remote("services/a"));

@@ -10,6 +10,7 @@ mod http;
 mod merge_file;
 mod mirror;
 mod repo;
+mod ssh;
 
 pub(crate) use branch::{BranchState, Commits, FilesAt, PAVE_TRAILER, PaveCommit, TreeChange};
 pub(crate) use clone::clone;
@@ -66,6 +67,7 @@ pub(super) fn settings() {
         git2::opts::strict_object_creation(false);
     });
     http::register();
+    ssh::register();
 }
 
 fn ctx<T>(op: &'static str, path: &Path, r: Result<T, git2::Error>) -> Result<T, GitError> {
@@ -140,32 +142,13 @@ pub(crate) fn init_and_commit(dir: &Path, message: &str, paths: &[&str]) -> Resu
     Ok(id.to_string())
 }
 
-/// Credentials for a remote. For http(s), the token (`PAVE_GIT_TOKEN`, user `x-access-token`)
-/// unless the URL holds a user and password: [`http`] sends them. For ssh, the URL's password,
-/// else the SSH agent. Never a credential helper: they are programs, and pave runs none. Three
-/// refusals end it, so a wrong key fails fast.
+/// What a remote connection needs from pave: the token for http(s) remotes (`PAVE_GIT_TOKEN`,
+/// user `x-access-token`), which [`http`] offers unless the URL holds a user and password. ssh
+/// remotes sign in as the user's `ssh` does ([`ssh`]). Never a credential helper: they are
+/// programs, and pave runs none.
 fn callbacks(auth: &Auth) -> git2::RemoteCallbacks<'static> {
     http::use_token(auth.token.as_deref());
-    let mut attempts = 0;
-    let mut callbacks = git2::RemoteCallbacks::new();
-    callbacks.credentials(move |url, username, allowed| {
-        attempts += 1;
-        if attempts > 3 {
-            return Err(git2::Error::from_str("authentication failed: the remote refused the credentials"));
-        }
-        if allowed.contains(git2::CredentialType::USER_PASS_PLAINTEXT)
-            && let Some((_, rest)) = url.split_once("://")
-            && let Some((userinfo, _)) = rest.split_once('@')
-            && let Some((user, pass)) = userinfo.split_once(':')
-        {
-            return git2::Cred::userpass_plaintext(user, pass);
-        }
-        if allowed.contains(git2::CredentialType::SSH_KEY) {
-            return git2::Cred::ssh_key_from_agent(username.unwrap_or("git"));
-        }
-        Err(git2::Error::from_str("authentication required: load a key into the SSH agent"))
-    });
-    callbacks
+    git2::RemoteCallbacks::new()
 }
 
 /// An index entry for a blob at `path` (stage 0, or 1–3 for a conflict's base, ours, theirs).

@@ -33,6 +33,7 @@ mod rollout;
 mod rollout_api;
 mod safety;
 mod sandbox;
+mod ssh_server;
 mod support;
 mod upgrade;
 mod upgrade_bugs;

@@ -5,6 +5,7 @@
 use crate::fixtures::CATALOG_HEADER;
 use crate::git_server::{GitHttpServer, TLS_CERT, files_holding};
 use crate::sandbox::Sandbox;
+use crate::ssh_server::{ALIAS, Client, SshServer};
 use crate::support::Test;
 
 const MANIFEST: &str = "[template]\n[questions.name]\ntype = \"string\"\n[questions.team]\ntype = \"string\"\ndefault = \"team-default\"\n";
@@ -131,6 +132,33 @@ fn remote_catalog_over_https_is_cloned_shallow_and_keeps_no_credentials() {
     let requests = server.requests();
     let answered: Vec<_> = requests.iter().filter(|r| r["status"] != 401).collect();
     assert!(!answered.is_empty() && answered.iter().all(|r| r["user"] == "bot"), "{requests:?}");
+}
+
+/// A catalog over ssh, named scp-like through a `Host` of the user's ssh configuration
+/// (`USER@ALIAS:/path`, the port in the configuration): `ssh` reaches the real sshd, the catalog
+/// is cloned and read; a fresh release comes down with `--refresh`.
+#[test]
+fn remote_catalog_over_ssh_through_a_host_alias() {
+    let sb = upstream();
+    let server = SshServer::start(&sb);
+    let user = String::from_utf8(std::process::Command::new("id").arg("-un").output().unwrap().stdout).unwrap();
+    let url = format!("{}@{ALIAS}:{}", user.trim(), sb.path("remote.git").display());
+    let env = server.env(Client::Trusted);
+    let list = |sb: Sandbox, args: &[&str], version: &str| {
+        let mut t = Test::with_sandbox(sb);
+        for (k, v) in &env {
+            t = t.env(k, v);
+        }
+        t.args(["catalog", "list", "--catalog", &url]).args(args.iter().copied()).stdout_contains(version).run()
+    };
+    let out = list(sb, &[], "1.0.0");
+    release_v2(&out);
+    let out = list(out.then().into_sandbox(), &["--refresh"], "2.0.0");
+    let cache = out.path("home/.cache/pave/catalogs");
+    let clones: Vec<_> = std::fs::read_dir(&cache).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_dir()).collect();
+    assert_eq!(clones.len(), 1, "{clones:?}");
+    let config = std::fs::read_to_string(clones[0].join(".git/config")).unwrap();
+    assert!(config.contains(&format!("url = {url}")), "{config}");
 }
 
 /// A fixture catalog at `catalog/` that the test does NOT pass with --catalog.

@@ -1,6 +1,7 @@
 //! `pave fleet upgrade --repos-from` over git URLs (issue 10): each row of the branch
-//! lifecycle is a test on local checkouts (no push), on bare repositories over `file://` and over
-//! smart HTTP (`git http-backend` with a token, over http and https), pushed with a lease; then the other outcomes,
+//! lifecycle is a test on local checkouts (no push), on bare repositories over `file://`, over
+//! smart HTTP (`git http-backend` with a token, over http and https) and over ssh (a real sshd),
+//! pushed with a lease; then the other outcomes,
 //! the reports, exit codes and monorepos. Credentials, shards and re-runs are in
 //! `remote_fleet_access`, faults in `remote_fleet_faults`, the fixture in `remote_fleet_fixture`.
 
@@ -85,6 +86,7 @@ on_each_kind!(no_branch:
     fleet_upgrade_file_without_a_branch_creates_and_pushes_it => File,
     fleet_upgrade_http_without_a_branch_creates_and_pushes_it => Http,
     fleet_upgrade_https_without_a_branch_creates_and_pushes_it => Https,
+    fleet_upgrade_ssh_without_a_branch_creates_and_pushes_it => Ssh,
 );
 
 /// Nothing changed since the last run: `unchanged`, no new commit, nothing pushed, and it says
@@ -115,6 +117,7 @@ on_each_kind!(second_run:
     fleet_upgrade_file_second_run_is_unchanged_and_pushes_nothing => File,
     fleet_upgrade_http_second_run_is_unchanged_and_pushes_nothing => Http,
     fleet_upgrade_https_second_run_is_unchanged_and_pushes_nothing => Https,
+    fleet_upgrade_ssh_second_run_is_unchanged_and_pushes_nothing => Ssh,
 );
 
 /// The default branch moved, the branch holds only pave's commit: `regenerated`, rebuilt on the
@@ -141,6 +144,7 @@ on_each_kind!(main_moved:
     fleet_upgrade_file_rebuilds_and_force_pushes_when_main_moved => File,
     fleet_upgrade_http_rebuilds_and_force_pushes_when_main_moved => Http,
     fleet_upgrade_https_rebuilds_and_force_pushes_when_main_moved => Https,
+    fleet_upgrade_ssh_rebuilds_and_force_pushes_when_main_moved => Ssh,
 );
 
 /// Someone else's commit on the branch: `edited`, left alone (even though the default branch
@@ -171,6 +175,7 @@ on_each_kind!(edited:
     fleet_upgrade_file_leaves_an_edited_branch_alone => File,
     fleet_upgrade_http_leaves_an_edited_branch_alone => Http,
     fleet_upgrade_https_leaves_an_edited_branch_alone => Https,
+    fleet_upgrade_ssh_leaves_an_edited_branch_alone => Ssh,
 );
 
 /// The branch was merged into the default branch: `merged`, nothing written.
@@ -295,6 +300,7 @@ fn conflict_committed(kind: Kind) {
         args.push("--push");
     }
     let env = f.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let run = run_pave(&f.sb, &args, &env);
     let md = f.sb.read("r.md");
     assert!(md.lines().any(|l| l.starts_with("| ") && l.contains(" outcome ")), "no table header:\n{md}");
@@ -312,6 +318,7 @@ on_each_kind!(conflict_committed:
     fleet_upgrade_file_on_conflict_commit_pushes_the_branch_and_a_markdown_report => File,
     fleet_upgrade_http_on_conflict_commit_pushes_the_branch_and_a_markdown_report => Http,
     fleet_upgrade_https_on_conflict_commit_pushes_the_branch_and_a_markdown_report => Https,
+    fleet_upgrade_ssh_on_conflict_commit_pushes_the_branch_and_a_markdown_report => Ssh,
 );
 
 /// A monorepo: one branch with both projects, one row each. (Local monorepos are listed by

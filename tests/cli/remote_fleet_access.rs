@@ -1,9 +1,11 @@
 //! Remote fleets (issue 10) beyond the branch lifecycle: the token (sent, never shown or
-//! stored, `GITHUB_TOKEN` as a fallback), credentials in a URL, `URL REF` lines, shards of a URL
-//! list, `--only-failed`, `--dry-run` and runs without `--push`.
+//! stored, `GITHUB_TOKEN` as a fallback), credentials in a URL, ssh's keys, host keys and
+//! `GIT_SSH_COMMAND`, `URL REF` lines, shards of a URL list, `--only-failed`, `--dry-run` and
+//! runs without `--push`.
 
 use crate::git_server::{files_holding, run_pave};
 use crate::remote_fleet_fixture::{BRANCH, Fleet, Kind, TOKEN, assert_trailers, check_mirror, new_app, rev};
+use crate::ssh_server::Client;
 
 // ---- lines ----
 
@@ -81,6 +83,66 @@ fn fleet_upgrade_https_refuses_a_server_it_does_not_trust() {
     assert!(error.contains("certificate"), "not a certificate reason: {error:?}");
     assert_eq!(f.server.as_ref().unwrap().requests(), Vec::<serde_json::Value>::new(), "a request went through");
     assert_eq!(f.rev("svc-a", BRANCH), None);
+}
+
+/// Over ssh, pave signs in as the user's `ssh` does: a key the server refuses fails that
+/// repository with an authentication reason in ssh's words, and an unknown host key fails it
+/// with how to trust it (ssh runs in batch mode: nothing waits for an answer). Nothing is
+/// pushed either way.
+#[test]
+fn fleet_upgrade_ssh_reports_a_refused_key_and_an_unknown_host() {
+    let mut f = Fleet::new(Kind::Ssh);
+    f.add("svc-a", "1.0.0");
+    let lines = [f.line("svc-a")];
+    let port = f.ssh.as_ref().unwrap().port();
+    let user = whoami();
+    for (client, reasons) in [
+        (
+            Client::WrongKey,
+            [
+                "authentication failed: 127.0.0.1 refused the SSH key (".to_string(),
+                format!("{user}@127.0.0.1: Permission denied (publickey).)"),
+                format!("pave signs in as `ssh -p {port} 127.0.0.1` does"),
+            ],
+        ),
+        (
+            Client::UnknownHost,
+            [
+                "the host key of 127.0.0.1 is not trusted (".to_string(),
+                "Host key verification failed.)".to_string(),
+                format!("by connecting once with `ssh -p {port} 127.0.0.1`"),
+            ],
+        ),
+    ] {
+        let env = f.ssh.as_ref().unwrap().env(client);
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let up = f.upgrade_lines(&lines, &["--push"], &env);
+        up.expect_code(1).expect(&lines[0], "failed");
+        let error = up.row(&lines[0])["error"].as_str().unwrap_or_default().to_string();
+        for reason in &reasons {
+            assert!(error.contains(reason.as_str()), "{client:?}: {reason:?} not in {error:?}\n{}", up.run.output());
+        }
+        assert_eq!(f.rev("svc-a", BRANCH), None);
+    }
+}
+
+/// `GIT_SSH_COMMAND` chooses the program, as for git: here the real `ssh` with the test
+/// server's configuration, no `ssh` of the test's on `PATH`.
+#[test]
+fn fleet_upgrade_ssh_runs_git_ssh_command() {
+    let mut f = Fleet::new(Kind::Ssh);
+    f.add("svc-a", "1.0.0");
+    let lines = [f.line("svc-a")];
+    let command = f.ssh.as_ref().unwrap().ssh_command();
+    let up = f.upgrade_lines(&lines, &["--push"], &[("GIT_SSH_COMMAND", &command)]);
+    up.expect_code(0).expect(&lines[0], "upgraded");
+    f.check_branch("svc-a", BRANCH, "main", "2.0.0");
+}
+
+/// The name sshd reports for the test's user.
+fn whoami() -> String {
+    let out = std::process::Command::new("id").arg("-un").output().expect("id -un");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
 /// A server that moved the repository (a rename answers with a redirect, as GitHub's do): pave

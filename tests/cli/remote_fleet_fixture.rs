@@ -1,6 +1,6 @@
 //! The fixture of the remote fleet tests (issue 10): a fleet of repositories made with
-//! `pave new` from the `app` fixture, as local checkouts, bare repositories over `file://`, or
-//! served over smart HTTP with a token; pave's runs over a `--repos-from` list; and checks of
+//! `pave new` from the `app` fixture, as local checkouts, bare repositories over `file://`,
+//! served over smart HTTP with a token, or reached over ssh (a real sshd); pave's runs over a `--repos-from` list; and checks of
 //! branches, trailers and mirrors through the real git.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use crate::fixtures::{MINI_MANIFEST, MINI_README};
 use crate::git_server::{GitHttpServer, Run, TLS_CERT, publish_bare, run_pave};
 use crate::sandbox::Sandbox;
+use crate::ssh_server::{Client, SshServer};
 use crate::support::Test;
 
 /// The branch of an upgrade to app 2.0.0.
@@ -26,6 +27,8 @@ pub enum Kind {
     Http,
     /// The same server over https; pave trusts its certificate through `SSL_CERT_FILE`.
     Https,
+    /// The bare repositories over ssh, from an sshd on 127.0.0.1 (`ssh://127.0.0.1:PORT/…`).
+    Ssh,
 }
 
 impl Kind {
@@ -45,6 +48,8 @@ pub struct Fleet {
     pub kind: Kind,
     /// The HTTP server, for [`Kind::Http`].
     pub server: Option<GitHttpServer>,
+    /// The ssh server, for [`Kind::Ssh`].
+    pub ssh: Option<SshServer>,
     /// How many runs [`Fleet::upgrade_lines`] made: run N wrote `repos-N.txt` and `rN.json`.
     pub runs: usize,
 }
@@ -112,9 +117,10 @@ impl Fleet {
         let server = match kind {
             Kind::Http => Some(GitHttpServer::start(&sb, "srv", TOKEN, &[])),
             Kind::Https => Some(GitHttpServer::start_tls(&sb, "srv", TOKEN, &[])),
-            Kind::Local | Kind::File => None,
+            Kind::Local | Kind::File | Kind::Ssh => None,
         };
-        Self { sb, kind, server, runs: 0 }
+        let ssh = (kind == Kind::Ssh).then(|| SshServer::start(&sb));
+        Self { sb, kind, server, ssh, runs: 0 }
     }
 
     /// Stops the HTTP server and starts another on the same repositories and the same port
@@ -185,6 +191,7 @@ impl Fleet {
             Kind::Local => format!("fleet/{name}"),
             Kind::File => self.file_url(name),
             Kind::Http | Kind::Https => self.server.as_ref().unwrap().url(name),
+            Kind::Ssh => self.ssh.as_ref().unwrap().url(&self.sb.path(&format!("srv/{name}.git"))),
         }
     }
 
@@ -193,7 +200,7 @@ impl Fleet {
     pub fn refs(&self, name: &str) -> String {
         match self.kind {
             Kind::Local => format!("fleet/{name}"),
-            Kind::File | Kind::Http | Kind::Https => format!("srv/{name}.git"),
+            Kind::File | Kind::Http | Kind::Https | Kind::Ssh => format!("srv/{name}.git"),
         }
     }
 
@@ -208,6 +215,11 @@ impl Fleet {
             Kind::Http | Kind::Https => {
                 format!("home/.cache/pave/mirrors/127.0.0.1_{}/{name}.git", self.server.as_ref().unwrap().port())
             }
+            Kind::Ssh => {
+                let srv = self.sb.path("srv").display().to_string();
+                let port = self.ssh.as_ref().unwrap().port();
+                format!("home/.cache/pave/mirrors/127.0.0.1_{port}/{}/{name}.git", srv.trim_start_matches('/'))
+            }
         }
     }
 
@@ -221,11 +233,13 @@ impl Fleet {
         self.sb.git(&self.refs(name), &["for-each-ref", "--format=%(refname) %(objectname)"])
     }
 
-    /// The environment of a run: the token for HTTP, and the certificate to trust for https.
-    pub fn env(&self) -> Vec<(&'static str, &'static str)> {
+    /// The environment of a run: the token for HTTP, the certificate to trust for https, the
+    /// ssh client of the server for ssh.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
         match self.kind {
-            Kind::Http => vec![("PAVE_GIT_TOKEN", TOKEN)],
-            Kind::Https => vec![("PAVE_GIT_TOKEN", TOKEN), ("SSL_CERT_FILE", TLS_CERT)],
+            Kind::Http => vec![("PAVE_GIT_TOKEN", TOKEN.to_string())],
+            Kind::Https => vec![("PAVE_GIT_TOKEN", TOKEN.to_string()), ("SSL_CERT_FILE", TLS_CERT.to_string())],
+            Kind::Ssh => self.ssh.as_ref().unwrap().env(Client::Trusted),
             Kind::Local | Kind::File => Vec::new(),
         }
     }
@@ -240,6 +254,7 @@ impl Fleet {
         }
         args.extend_from_slice(extra);
         let env = self.env();
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
         self.upgrade_lines(&lines, &args, &env)
     }
 
