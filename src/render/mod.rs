@@ -256,10 +256,11 @@ impl Pair<'_> {
     /// and checked, so both versions refuse what they refused before.
     pub(crate) fn render(&self) -> Result<(RenderedTree, RenderedTree), RenderError> {
         let same = if self.leave_out_same { self.same() } else { HashSet::new() };
-        let base =
-            render_with(self.from, &*self.tera(self.from, &same)?, &context(self.from, self.catalog, self.old), &same)?;
-        let theirs =
-            render_with(self.to, &*self.tera(self.to, &same)?, &context(self.to, self.catalog, self.new), &same)?;
+        let from_tera = self.tera(self.from, &same)?;
+        let base = render_with(self.from, &from_tera, &context(self.from, self.catalog, self.old), &same)?;
+        // A re-render with changed answers renders one version twice: parsed once.
+        let to_tera = if std::ptr::eq(self.from, self.to) { from_tera } else { self.tera(self.to, &same)? };
+        let theirs = render_with(self.to, &to_tera, &context(self.to, self.catalog, self.new), &same)?;
         Ok((base, theirs))
     }
 
