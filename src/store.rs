@@ -133,12 +133,8 @@ fn walk_dir(dir: &Path) -> Result<Vec<SourceFile>, FsError> {
                 link: Some(target.to_string_lossy().into_owned()),
             });
         } else {
-            out.push(SourceFile {
-                path: rel,
-                bytes: Cow::Owned(fs::read(path)?),
-                executable: fs::is_executable(path)?,
-                link: None,
-            });
+            let (bytes, executable) = fs::read_with_mode(path)?;
+            out.push(SourceFile { path: rel, bytes: Cow::Owned(bytes), executable, link: None });
         }
     }
     Ok(out)

@@ -77,6 +77,18 @@ pub(crate) fn is_dir(path: &Path) -> bool {
     std::fs::metadata(path).is_ok_and(|m| m.is_dir())
 }
 
+/// Reads a whole file and tells whether it has any executable bit (from the open file: one
+/// lookup of the path, not two).
+pub(crate) fn read_with_mode(path: &Path) -> Result<(Vec<u8>, bool), FsError> {
+    use std::io::Read as _;
+    let mut file = ctx("read", path, std::fs::File::open(path))?;
+    let meta = ctx("inspect", path, file.metadata())?;
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    // Through `Take`: `File`'s own `read_to_end` asks the kernel for its position first.
+    ctx("read", path, (&mut file).take(u64::MAX).read_to_end(&mut bytes))?;
+    Ok((bytes, mode_is_executable(&meta)))
+}
+
 /// Whether a regular file has any executable bit.
 pub(crate) fn is_executable(path: &Path) -> Result<bool, FsError> {
     let meta = ctx("inspect", path, std::fs::symlink_metadata(path))?;
@@ -395,11 +407,16 @@ pub(crate) fn walk_files(dir: &Path) -> Result<Vec<TreeEntry>, FsError> {
             let path = e.path().unwrap_or(dir).to_path_buf();
             FsError { op: "walk", path, source: e.into() }
         })?;
-        let rel = item.path().strip_prefix(dir).unwrap_or(item.path());
-        let rel = rel.to_string_lossy().replace('\\', "/");
-        if rel.is_empty() || item.file_type().is_dir() {
+        if item.depth() == 0 || item.file_type().is_dir() {
             continue;
         }
+        // walkdir's paths are `dir` joined with the entry's: the rest after `dir/` is the
+        // relative path (`Path::strip_prefix` compares component by component, 3,700
+        // instructions an entry).
+        let full = item.path().as_os_str().as_encoded_bytes();
+        let rest = full.get(dir.as_os_str().as_encoded_bytes().len()..).unwrap_or(full);
+        let rest = rest.strip_prefix(std::path::MAIN_SEPARATOR_STR.as_bytes()).unwrap_or(rest);
+        let rel = String::from_utf8_lossy(rest).replace('\\', "/");
         out.push(TreeEntry { rel, path: item.path().to_path_buf(), is_symlink: item.path_is_symlink() });
     }
     Ok(out)
