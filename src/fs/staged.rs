@@ -3,7 +3,8 @@
 //! with [`write_atomic`](super::write_atomic). Many files are synced from several threads at
 //! once, so the file system commits its journal once for many of them instead of once per file
 //! (a third of the time of a 60-file `pave upgrade` went to those commits, one after the other);
-//! a few are synced on the calling thread, where starting a thread would cost more.
+//! a few are synced on the calling thread, where starting a thread would cost more. Writeback of
+//! every file starts before the first sync, so that sync's commit carries them all.
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)] // part of the file-system module
 
 use std::path::{Path, PathBuf};
@@ -42,6 +43,7 @@ impl Staged {
 /// Makes every staged file durable, their syncs running concurrently when there are enough of
 /// them: up to [`SYNCS_AT_ONCE`] threads, the calling thread one of them.
 pub(crate) fn sync_all(staged: &[Staged]) -> Result<(), FsError> {
+    start_writeback(staged);
     let threads = staged.len().div_ceil(FILES_PER_THREAD).min(SYNCS_AT_ONCE);
     if threads < 2 {
         return staged.iter().try_for_each(sync_one);
@@ -62,6 +64,24 @@ pub(crate) fn sync_all(staged: &[Staged]) -> Result<(), FsError> {
         results.into_iter().collect()
     })
 }
+
+/// Starts writing every file's data out, without waiting. The syncs that follow then find the
+/// blocks allocated and the data on its way: the first sync's journal commit carries them all,
+/// and the others wait for little more than their own data. `POSIX_FADV_DONTNEED` is Linux's
+/// portable way to start writeback (`sync_file_range` has no safe binding); a hint, so a
+/// failure changes nothing.
+#[cfg(target_os = "linux")]
+fn start_writeback(staged: &[Staged]) {
+    if staged.len() < 2 {
+        return;
+    }
+    for file in staged {
+        let _ = rustix::fs::fadvise(file.tmp.as_file(), 0, None, rustix::fs::Advice::DontNeed);
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn start_writeback(_: &[Staged]) {}
 
 fn sync_one(file: &Staged) -> Result<(), FsError> {
     ctx("write", &file.path, file.tmp.as_file().sync_all())
