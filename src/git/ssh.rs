@@ -225,6 +225,9 @@ impl Connection {
         let remote = format!("{service} {}", quote(&target.path));
         let mut child = program
             .command(target, &remote)
+            // The program signs in by itself: pave's tokens are none of its business.
+            .env_remove("PAVE_GIT_TOKEN")
+            .env_remove("GITHUB_TOKEN")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

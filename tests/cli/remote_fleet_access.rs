@@ -127,14 +127,17 @@ fn fleet_upgrade_ssh_reports_a_refused_key_and_an_unknown_host() {
 }
 
 /// `GIT_SSH_COMMAND` chooses the program, as for git: here the real `ssh` with the test
-/// server's configuration, no `ssh` of the test's on `PATH`.
+/// server's configuration, no `ssh` of the test's on `PATH`. The command runs only when pave's
+/// tokens are not in its environment (they are none of the ssh program's business).
 #[test]
-fn fleet_upgrade_ssh_runs_git_ssh_command() {
+fn fleet_upgrade_ssh_runs_git_ssh_command_without_pave_tokens() {
     let mut f = Fleet::new(Kind::Ssh);
     f.add("svc-a", "1.0.0");
     let lines = [f.line("svc-a")];
-    let command = f.ssh.as_ref().unwrap().ssh_command();
-    let up = f.upgrade_lines(&lines, &["--push"], &[("GIT_SSH_COMMAND", &command)]);
+    let command =
+        format!("[ -z \"${{PAVE_GIT_TOKEN}}${{GITHUB_TOKEN}}\" ] && {}", f.ssh.as_ref().unwrap().ssh_command());
+    let env = [("GIT_SSH_COMMAND", command.as_str()), ("PAVE_GIT_TOKEN", TOKEN), ("GITHUB_TOKEN", TOKEN)];
+    let up = f.upgrade_lines(&lines, &["--push"], &env);
     up.expect_code(0).expect(&lines[0], "upgraded");
     f.check_branch("svc-a", BRANCH, "main", "2.0.0");
 }
