@@ -300,8 +300,7 @@ fn conflict_committed(kind: Kind) {
         args.push("--push");
     }
     let env = f.env();
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let run = run_pave(&f.sb, &args, &env);
+    let run = run_pave(&f.sb, &args, &Fleet::env_args(&env));
     let md = f.sb.read("r.md");
     assert!(md.lines().any(|l| l.starts_with("| ") && l.contains(" outcome ")), "no table header:\n{md}");
     assert!(md.lines().any(|l| l.starts_with("|---") || l.starts_with("| ---")), "no table rule:\n{md}");

@@ -115,8 +115,7 @@ fn fleet_upgrade_ssh_reports_a_refused_key_and_an_unknown_host() {
         ),
     ] {
         let env = f.ssh.as_ref().unwrap().env(client);
-        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let up = f.upgrade_lines(&lines, &["--push"], &env);
+        let up = f.upgrade_lines(&lines, &["--push"], &Fleet::env_args(&env));
         up.expect_code(1).expect(&lines[0], "failed");
         let error = up.row(&lines[0])["error"].as_str().unwrap_or_default().to_string();
         for reason in &reasons {

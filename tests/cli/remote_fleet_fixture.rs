@@ -244,6 +244,11 @@ impl Fleet {
         }
     }
 
+    /// [`Fleet::env`] as [`run_pave`] takes it.
+    pub fn env_args<'a>(env: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+        env.iter().map(|(k, v)| (*k, v.as_str())).collect()
+    }
+
     /// `pave fleet upgrade --repos-from LIST --report rN.json [--push] EXTRA` over these
     /// repositories (`--push` for the remote kinds).
     pub fn upgrade(&mut self, names: &[&str], extra: &[&str]) -> Upgrade {
@@ -254,8 +259,7 @@ impl Fleet {
         }
         args.extend_from_slice(extra);
         let env = self.env();
-        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        self.upgrade_lines(&lines, &args, &env)
+        self.upgrade_lines(&lines, &args, &Self::env_args(&env))
     }
 
     /// `pave fleet upgrade --repos-from LIST --report rN.json ARGS` with these list lines and
