@@ -273,7 +273,9 @@ impl Connection {
         let lines: Vec<&str> = said.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
         let said = lines[lines.len().saturating_sub(3)..].join("; ");
         let (host, ssh) = (&self.destination, &self.ssh);
-        let message = if said.contains("Permission denied") {
+        // ssh's refusal names the methods it tried: "Permission denied (publickey)."; a git
+        // command's own "…: Permission denied" is a file on the host, not a key.
+        let message = if said.contains("Permission denied (") {
             format!(
                 "authentication failed: {host} refused the SSH key ({said}); pave signs in as `{ssh}` does: your agent, ~/.ssh/config and its keys"
             )

@@ -87,10 +87,10 @@ fn fleet_upgrade_https_refuses_a_server_it_does_not_trust() {
 
 /// Over ssh, pave signs in as the user's `ssh` does: a key the server refuses fails that
 /// repository with an authentication reason in ssh's words, and an unknown host key fails it
-/// with how to trust it (ssh runs in batch mode: nothing waits for an answer). Nothing is
-/// pushed either way.
+/// with how to trust it (ssh runs in batch mode: nothing waits for an answer); a repository the
+/// host does not have fails with the host's git's words. Nothing is pushed in any case.
 #[test]
-fn fleet_upgrade_ssh_reports_a_refused_key_and_an_unknown_host() {
+fn fleet_upgrade_ssh_reports_a_refused_key_an_unknown_host_and_a_missing_repository() {
     let mut f = Fleet::new(Kind::Ssh);
     f.add("svc-a", "1.0.0");
     let lines = [f.line("svc-a")];
@@ -123,6 +123,15 @@ fn fleet_upgrade_ssh_reports_a_refused_key_and_an_unknown_host() {
         }
         assert_eq!(f.rev("svc-a", BRANCH), None);
     }
+    // Signed in, but no repository there: the host's git says so, and that is the reason.
+    let missing = [f.ssh.as_ref().unwrap().url(&f.sb.path("srv/missing.git"))];
+    let env = f.ssh.as_ref().unwrap().env(Client::Trusted);
+    let up = f.upgrade_lines(&missing, &["--push"], &Fleet::env_args(&env));
+    up.expect_code(1).expect(&missing[0], "failed");
+    let error = up.row(&missing[0])["error"].as_str().unwrap_or_default().to_string();
+    assert!(error.contains("the SSH connection to 127.0.0.1 failed: fatal: '"), "{error:?}");
+    assert!(error.contains("missing.git' does not appear to be a git repository"), "{error:?}");
+    assert!(!error.contains("authentication"), "{error:?}");
 }
 
 /// `GIT_SSH_COMMAND` chooses the program, as for git: here the real `ssh` with the test
