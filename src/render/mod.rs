@@ -462,6 +462,79 @@ mod tests {
         assert!(t.render_str("{{ now() }}", &ctx("x"), false).is_err());
     }
 
+    /// Answers for a version: every required question's `example` (else its first choice, else
+    /// a plain value of its type), the rest their defaults.
+    fn example_answers(tv: &TemplateVersion, catalog: &Catalog) -> Answers {
+        use crate::manifest::QuestionType as T;
+        let cli = tv
+            .manifest
+            .questions
+            .iter()
+            .filter(|(_, q)| q.default.is_none())
+            .map(|(name, q)| {
+                let plain = match q.kind {
+                    T::Bool => "false".to_string(),
+                    T::Int => q.min.unwrap_or(1).to_string(),
+                    T::String | T::Choice | T::Multichoice => "payments".to_string(),
+                };
+                (name.clone(), q.example.clone().or_else(|| q.choices.first().cloned()).unwrap_or(plain))
+            })
+            .collect();
+        let given = crate::answers::Given { cli, secrets_empty: true, ..Default::default() };
+        let mut none = crate::answers::NoPrompt;
+        crate::answers::resolve(&tv.manifest, &given, &mut none, &meta(tv, catalog))
+            .unwrap_or_else(|e| panic!("{} {}: {e}", tv.entry.name, tv.version))
+            .values
+    }
+
+    /// Leaving out what both renders give alike hides no change: on every pair of versions of
+    /// every built-in template, the trees with files left out are the whole trees less paths
+    /// whose file is the same in both.
+    #[test]
+    fn leaving_out_same_files_hides_no_change_in_the_builtin_catalog() {
+        let catalog = Catalog::load(crate::store::Store::Embedded, "builtin".into()).unwrap();
+        let mut left_out = 0;
+        for entry in &catalog.entries {
+            for (i, a) in entry.versions.iter().enumerate() {
+                for b in &entry.versions[i..] {
+                    let (from, to) = (catalog.version(entry, a).unwrap(), catalog.version(entry, b).unwrap());
+                    let (old, new) = (example_answers(&from, &catalog), example_answers(&to, &catalog));
+                    let pair = |leave_out_same| Pair {
+                        catalog: &catalog,
+                        from: &from,
+                        old: &old,
+                        to: &to,
+                        new: &new,
+                        leave_out_same,
+                        keep_compiled: false,
+                    };
+                    let (whole_base, whole_theirs) = pair(false).render().unwrap();
+                    let (base, theirs) = pair(true).render().unwrap();
+                    let at = format!("{} {a} -> {b}", entry.name);
+                    for (part, whole) in [(&base, &whole_base), (&theirs, &whole_theirs)] {
+                        for (path, file) in &part.files {
+                            assert_eq!(whole.files.get(path), Some(file), "{at}: {path}");
+                        }
+                    }
+                    for path in whole_base.files.keys().chain(whole_theirs.files.keys()) {
+                        if base.files.contains_key(path) && theirs.files.contains_key(path) {
+                            continue;
+                        }
+                        let (b, t) = (whole_base.files.get(path), whole_theirs.files.get(path));
+                        if base.files.contains_key(path) || theirs.files.contains_key(path) {
+                            // In one render only: it is in only one whole tree too.
+                            assert!(b.is_none() || t.is_none(), "{at}: {path} left out of one side");
+                            continue;
+                        }
+                        assert!(b.is_some() && b == t, "{at}: {path} left out but changed");
+                        left_out += 1;
+                    }
+                }
+            }
+        }
+        assert!(left_out > 1000, "the built-in catalog's upgrades left out only {left_out} files");
+    }
+
     proptest::proptest! {
         #[test]
         fn no_rendered_path_escapes(answer in "\\PC{0,12}", prefix in "[a-z]{0,3}", slash in proptest::bool::ANY) {
