@@ -207,6 +207,15 @@ pub(crate) struct TemplateVersion {
     /// What each file reads of the context, in the order of `files`, worked out when an
     /// upgrade's render first asks.
     pub reads: Vec<std::sync::OnceLock<crate::render::Reads>>,
+    /// `[files] exclude`, compiled once (every render and every fleet project asks).
+    excludes: std::sync::OnceLock<globset::GlobSet>,
+}
+
+impl TemplateVersion {
+    /// Whether `[files] exclude` leaves the template file at `path` out of projects.
+    pub(crate) fn excludes(&self, path: &str) -> bool {
+        self.excludes.get_or_init(|| crate::manifest::globset(&self.manifest.files.exclude)).is_match(path)
+    }
 }
 
 impl Catalog {
@@ -343,6 +352,7 @@ impl Catalog {
             files,
             dir_display: self.store.display_path(&dir),
             compiled: std::sync::OnceLock::new(),
+            excludes: std::sync::OnceLock::new(),
         })
     }
 }

@@ -18,11 +18,10 @@
 //! Credentials reach a transport through the thread that opens it: [`use_token`] sets them for
 //! the calling thread's next connections (libgit2 creates and drives a transport on the thread
 //! that fetches or pushes).
-#![allow(unsafe_code)]
 
 use std::cell::RefCell;
 use std::io::{self, Read, Write};
-use std::sync::{Arc, Mutex, Once, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use git2::transport::{Service, SmartSubtransport, SmartSubtransportStream, Transport};
@@ -44,21 +43,11 @@ pub(super) fn use_token(token: Option<&str>) {
     TOKEN.with(|t| *t.borrow_mut() = token.map(str::to_string));
 }
 
-/// Registers this transport for `http://` and `https://`, once, before any remote is opened.
-pub(super) fn register() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        for scheme in ["http", "https"] {
-            // SAFETY: git2 asks that registering not race with the creation of a transport.
-            // This runs once, under `Once`, from `settings()`, which every path that opens a
-            // repository calls first; a thread that arrives meanwhile waits here until it is done.
-            let registered = unsafe { git2::transport::register(scheme, factory) };
-            debug_assert!(registered.is_ok(), "{scheme}: {registered:?}");
-        }
-    });
-}
+/// The schemes this transport takes.
+pub(super) const SCHEMES: [&str; 2] = ["http", "https"];
 
-fn factory(remote: &git2::Remote<'_>) -> Result<Transport, git2::Error> {
+/// Makes this transport's connection for a remote (registered by [`super::settings`]).
+pub(super) fn factory(remote: &git2::Remote<'_>) -> Result<Transport, git2::Error> {
     let token = TOKEN.with(|t| t.borrow().clone());
     Transport::smart(remote, true, Subtransport { token, base: Arc::new(Mutex::new(None)) })
 }

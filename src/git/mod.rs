@@ -66,8 +66,25 @@ pub(super) fn settings() {
         git2::opts::strict_hash_verification(false);
         git2::opts::strict_object_creation(false);
     });
-    http::register();
-    ssh::register();
+    register_transports();
+}
+
+/// Registers pave's transports with git2, once, before any remote is opened: smart HTTP on ureq
+/// ([`http`]) and ssh through the ssh program ([`ssh`]). The crate's one `unsafe`.
+#[allow(unsafe_code)]
+fn register_transports() {
+    type Factory = fn(&git2::Remote<'_>) -> Result<git2::transport::Transport, git2::Error>;
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let http = http::SCHEMES.iter().map(|s| (*s, http::factory as Factory));
+        for (scheme, factory) in http.chain(ssh::SCHEMES.iter().map(|s| (*s, ssh::factory as Factory))) {
+            // SAFETY: git2 asks that registering not race with the creation of a transport.
+            // This runs once, under `Once`, from `settings()`, which every path that opens a
+            // repository calls first; a thread that arrives meanwhile waits here until it is done.
+            let registered = unsafe { git2::transport::register(scheme, factory) };
+            debug_assert!(registered.is_ok(), "{scheme}: {registered:?}");
+        }
+    });
 }
 
 fn ctx<T>(op: &'static str, path: &Path, r: Result<T, git2::Error>) -> Result<T, GitError> {

@@ -13,30 +13,19 @@
 //! else `ssh`. The default `ssh` runs with `BatchMode=yes`: a fleet's parallel connections never
 //! stop to ask for a passphrase or a host key; an unknown host fails, and the message says how
 //! to trust it. Every program is given OpenSSH's options (`-p PORT`).
-#![allow(unsafe_code)]
 
 use std::io::{self, Read, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, ExitStatus, Stdio};
-use std::sync::Once;
 use std::thread::JoinHandle;
 
 use git2::transport::{Service, SmartSubtransport, SmartSubtransportStream, Transport};
 
-/// Registers this transport for `ssh://` (and git's aliases `ssh+git://`, `git+ssh://`);
-/// libgit2 sends scp-like `user@host:path` remotes to the `ssh://` transport too.
-pub(super) fn register() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        for scheme in ["ssh", "ssh+git", "git+ssh"] {
-            // SAFETY: git2 asks that registering not race with the creation of a transport.
-            // As for http: once, under `Once`, from `settings()`, before any remote is opened.
-            let registered = unsafe { git2::transport::register(scheme, factory) };
-            debug_assert!(registered.is_ok(), "{scheme}: {registered:?}");
-        }
-    });
-}
+/// The schemes this transport takes: `ssh` and git's aliases for it. libgit2 sends scp-like
+/// `user@host:path` remotes to the `ssh` transport too.
+pub(super) const SCHEMES: [&str; 3] = ["ssh", "ssh+git", "git+ssh"];
 
-fn factory(remote: &git2::Remote<'_>) -> Result<Transport, git2::Error> {
+/// Makes this transport's connection for a remote (registered by [`super::settings`]).
+pub(super) fn factory(remote: &git2::Remote<'_>) -> Result<Transport, git2::Error> {
     // Stateful: the listing and the fetch (or push) that follows share one connection.
     Transport::smart(remote, false, Subtransport)
 }

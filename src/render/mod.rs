@@ -155,17 +155,16 @@ fn compiled(tv: &TemplateVersion) -> Result<std::sync::Arc<tera::Tera>, RenderEr
 /// Parses every `.tera` file of a version (and its partials) into one Tera, but those `skip`
 /// names (files that are not rendered).
 fn compile(tv: &TemplateVersion, skip: &HashSet<&str>) -> Result<tera::Tera, RenderError> {
-    let excludes = crate::manifest::globset(&tv.manifest.files.exclude);
     let mut tera = crate::engine::engine();
     // Excluded `.tera` files are loaded first, each on its own and only when it parses, so
     // templates can `{% include %}` partials that never land in the project themselves.
-    for f in tv.files.iter().filter(|f| excludes.is_match(&f.path) && f.link.is_none() && is_tera(&f.path)) {
+    for f in tv.files.iter().filter(|f| tv.excludes(&f.path) && f.link.is_none() && is_tera(&f.path)) {
         if let Ok(text) = std::str::from_utf8(&f.bytes) {
             let _ = tera.add_raw_template(&f.path, text);
         }
     }
     let mut texts = Vec::new();
-    for f in tv.files.iter().filter(|f| !excludes.is_match(&f.path) && !skip.contains(f.path.as_str())) {
+    for f in tv.files.iter().filter(|f| !tv.excludes(&f.path) && !skip.contains(f.path.as_str())) {
         if f.link.is_none() && is_tera(&f.path) {
             let text = std::str::from_utf8(&f.bytes).map_err(|_| RenderError::NotText(f.path.clone()))?;
             texts.push((f.path.as_str(), text));
@@ -191,8 +190,7 @@ fn render_with(
     ctx: &tera::Context,
     skip: &HashSet<&str>,
 ) -> Result<RenderedTree, RenderError> {
-    let excludes = crate::manifest::globset(&tv.manifest.files.exclude);
-    let sources: Vec<_> = tv.files.iter().filter(|f| !excludes.is_match(&f.path)).collect();
+    let sources: Vec<_> = tv.files.iter().filter(|f| !tv.excludes(&f.path)).collect();
 
     let mut tree = RenderedTree::default();
     let mut origin: BTreeMap<String, &str> = BTreeMap::new();
@@ -270,8 +268,6 @@ impl Pair<'_> {
             &context_values(self.from, self.catalog, self.old),
             &context_values(self.to, self.catalog, self.new),
         );
-        let from_excluded = crate::manifest::globset(&self.from.manifest.files.exclude);
-        let to_excluded = crate::manifest::globset(&self.to.manifest.files.exclude);
         let theirs: BTreeMap<&str, &SourceFile> = self.to.files.iter().map(|f| (f.path.as_str(), f)).collect();
         let from = self.from;
         (0..from.files.len())
@@ -280,8 +276,8 @@ impl Pair<'_> {
                 theirs
                     .get(f.path.as_str())
                     .is_some_and(|t| t.bytes == f.bytes && t.executable == f.executable && t.link == f.link)
-                    && !from_excluded.is_match(&f.path)
-                    && !to_excluded.is_match(&f.path)
+                    && !from.excludes(&f.path)
+                    && !self.to.excludes(&f.path)
                     && !file_reads(from, i).touches(&changed)
             })
             .map(|i| from.files[i].path.as_str())

@@ -5,7 +5,7 @@
 use crate::fixtures::CATALOG_HEADER;
 use crate::git_server::{GitHttpServer, TLS_CERT, files_holding};
 use crate::sandbox::Sandbox;
-use crate::ssh_server::{ALIAS, Client, SshServer};
+use crate::ssh_server::{self, ALIAS, Client, SshServer};
 use crate::support::Test;
 
 const MANIFEST: &str = "[template]\n[questions.name]\ntype = \"string\"\n[questions.team]\ntype = \"string\"\ndefault = \"team-default\"\n";
@@ -141,8 +141,7 @@ fn remote_catalog_over_https_is_cloned_shallow_and_keeps_no_credentials() {
 fn remote_catalog_over_ssh_through_a_host_alias() {
     let sb = upstream();
     let server = SshServer::start(&sb);
-    let user = String::from_utf8(std::process::Command::new("id").arg("-un").output().unwrap().stdout).unwrap();
-    let url = format!("{}@{ALIAS}:{}", user.trim(), sb.path("remote.git").display());
+    let url = format!("{}@{ALIAS}:{}", ssh_server::user(), sb.path("remote.git").display());
     let env = server.env(Client::Trusted);
     let list = |sb: Sandbox, args: &[&str], version: &str| {
         let mut t = Test::with_sandbox(sb);

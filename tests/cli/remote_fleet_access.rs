@@ -5,7 +5,7 @@
 
 use crate::git_server::{files_holding, run_pave};
 use crate::remote_fleet_fixture::{BRANCH, Fleet, Kind, TOKEN, assert_trailers, check_mirror, new_app, rev};
-use crate::ssh_server::Client;
+use crate::ssh_server::{self, Client};
 
 // ---- lines ----
 
@@ -95,7 +95,7 @@ fn fleet_upgrade_ssh_reports_a_refused_key_an_unknown_host_and_a_missing_reposit
     f.add("svc-a", "1.0.0");
     let lines = [f.line("svc-a")];
     let port = f.ssh.as_ref().unwrap().port();
-    let user = whoami();
+    let user = ssh_server::user();
     for (client, reasons) in [
         (
             Client::WrongKey,
@@ -148,12 +148,6 @@ fn fleet_upgrade_ssh_runs_git_ssh_command_without_pave_tokens() {
     let up = f.upgrade_lines(&lines, &["--push"], &env);
     up.expect_code(0).expect(&lines[0], "upgraded");
     f.check_branch("svc-a", BRANCH, "main", "2.0.0");
-}
-
-/// The name sshd reports for the test's user.
-fn whoami() -> String {
-    let out = std::process::Command::new("id").arg("-un").output().expect("id -un");
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
 /// A server that moved the repository (a rename answers with a redirect, as GitHub's do): pave

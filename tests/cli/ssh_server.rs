@@ -142,6 +142,12 @@ impl SshServer {
     }
 }
 
+/// The test's user, as sshd names it in its messages (the user ssh signs in as by default).
+pub fn user() -> String {
+    let out = Command::new("id").arg("-un").output().expect("id -un");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
 fn config_name(client: Client) -> &'static str {
     match client {
         Client::Trusted => "ssh_config",
