@@ -7,7 +7,7 @@ on the same one after a restart) and writes it to --port-file (atomically) and t
 `WWW-Authenticate: Basic realm="git"`. Each request is logged to --log as one JSON object a line:
 {"method", "path", "query", "auth", "user", "status"}.
 
---move-after-fetch BRANCH: after serving an upload-pack POST for a repository, move
+--move-after-fetch BRANCH: once an upload-pack POST for a repository has its answer, before it is sent, move
 refs/heads/BRANCH there to a new commit on top of it (created on top of HEAD when the branch does
 not exist), as if someone pushed between the client's fetch and its push.
 
@@ -172,12 +172,14 @@ class Handler(BaseHTTPRequestHandler):
                 status = int(value.strip().split()[0])
             elif name:
                 headers.append((name, value.strip()))
-        self.record(user, status)
-        self.reply(status, headers, out[sep + sep_len:])
+        # The branch moves once the fetch's pack is made and before pave has it: moved after the
+        # reply, a fast client could list the branch before the move and miss the race.
         if (self.command == "POST" and parts.path.endswith("/git-upload-pack") and opts.move_after_fetch
                 and status == 200):
             repo = os.path.join(opts.root, unquote(parts.path)[1:-len("/git-upload-pack")])
             move_branch(repo, opts.move_after_fetch)
+        self.record(user, status)
+        self.reply(status, headers, out[sep + sep_len:])
 
     do_GET = handle_any
     do_POST = handle_any
