@@ -242,8 +242,10 @@ impl Commits<'_> {
         message: &str,
         inputs: &str,
     ) -> Result<PaveCommit, GitError> {
-        let parent =
-            oid(parent).and_then(|id| self.repo.find_commit(id)).map_err(|e| self.err("read the parent", e))?;
+        // Built in memory, then written as one pack before the branch can refer to it.
+        let staging = super::pack::Staging::new(self.repo).map_err(|e| self.err("prepare the commit", e))?;
+        let repo = staging.repo();
+        let parent = oid(parent).and_then(|id| repo.find_commit(id)).map_err(|e| self.err("read the parent", e))?;
         let mut index = git2::Index::new().map_err(|e| self.err("build the tree", e))?;
         index
             .read_tree(&parent.tree().map_err(|e| self.err("read the parent's tree", e))?)
@@ -262,22 +264,23 @@ impl Commits<'_> {
                         RenderedFile::Symlink { target } => (target.as_bytes(), 0o120_000),
                     };
                     // An in-memory index cannot hash buffers itself: write the blob, then add it.
-                    let id = self.repo.blob(bytes).map_err(|e| self.err("write a blob", e))?;
+                    let id = staging.blob(bytes).map_err(|e| self.err("write a blob", e))?;
                     index
                         .add(&super::index_entry(&full, id, mode, bytes.len(), 0))
                         .map_err(|e| self.err("build the tree", e))?;
                 }
             }
         }
-        let tree_id = index.write_tree_to(self.repo).map_err(|e| self.err("write the tree", e))?;
-        let tree = self.repo.find_tree(tree_id).map_err(|e| self.err("write the tree", e))?;
+        let tree_id = index.write_tree_to(repo).map_err(|e| self.err("write the tree", e))?;
+        let tree = repo.find_tree(tree_id).map_err(|e| self.err("write the tree", e))?;
         let (author, committer) =
             signatures(self.repo).map_err(|e| self.err("make the commit (author identity)", e))?;
         let message = format!("{}\n\n{PAVE_TRAILER}\n{INPUTS_TRAILER}{inputs}\n", message.trim_end());
-        let id = self
-            .repo
-            .commit(None, &author, &committer, &message, &tree, &[&parent])
-            .map_err(|e| self.err("commit", e))?;
+        let id =
+            repo.commit(None, &author, &committer, &message, &tree, &[&parent]).map_err(|e| self.err("commit", e))?;
+        staging
+            .write_pack(self.repo, id, tree_id, Some(parent.tree_id()))
+            .map_err(|e| self.err("write the commit's objects", e))?;
         Ok(PaveCommit { id: id.to_string(), tree: tree_id.to_string(), inputs: Some(inputs.to_string()) })
     }
 

@@ -9,6 +9,7 @@ mod history;
 mod http;
 mod merge_file;
 mod mirror;
+mod pack;
 mod repo;
 mod ssh;
 

@@ -301,6 +301,10 @@ fn fleet_upgrade_reports_every_project_and_exits_1_when_some_failed() {
 fn fleet_upgrade_writes_branches_only_in_upgradable_repos_and_never_touches_working_trees() {
     let s = fleet();
     let before = snapshot(&s);
+    let loose_before: std::collections::HashMap<&str, String> = REPOS
+        .iter()
+        .map(|repo| (*repo, s.git(repo, &["count-objects", "-v"]).lines().next().unwrap_or_default().to_string()))
+        .collect();
     let out = pave(s).args(["fleet", "upgrade", "fleet"]).status(1).run();
     let after = snapshot(&out);
     for repo in REPOS {
@@ -308,6 +312,10 @@ fn fleet_upgrade_writes_branches_only_in_upgradable_repos_and_never_touches_work
         if UPGRADABLE.contains(&repo) {
             assert!(has_branch(&out, repo, BRANCH), "{repo} has no {BRANCH}");
             out.git(repo, &["fsck", "--strict", "--no-progress"]);
+            // The branch's new objects are one pack, not a loose file each.
+            let objects = out.git(repo, &["count-objects", "-v"]);
+            let loose = objects.lines().next().unwrap_or_default();
+            assert_eq!(loose, loose_before[repo], "{repo}: loose objects were written\n{objects}");
         } else {
             assert_eq!(after[repo].1, before[repo].1, "{repo}: refs changed");
         }

@@ -1,0 +1,414 @@
+//! New objects written as one pack file instead of one loose file each.
+//!
+//! libgit2 writes every new object as its own zlib file under `objects/XX/`, creating the
+//! directory first: a fleet upgrade's ~30 objects cost ~30 `mkdir`s, temporary files, links and
+//! unlinks, and a `deflateInit` each. [`Staging`] gives the caller a view of a repository whose
+//! writes stay in memory (libgit2's mempack), and [`Staging::write_pack`] writes the objects a
+//! new commit brings as one undeltified pack and its index, renamed into `objects/pack/` before
+//! anything refers to them: the pack first, its index last, as git does. libgit2's own pack
+//! writer (`git_mempack_dump`) searches for deltas and indexes the pack again by inflating it;
+//! the few objects of one commit rarely delta against each other, and each object's id, offset
+//! and checksum are known here as it is written.
+
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::Path;
+
+use flate2::{Compress, Compression, FlushCompress, Status};
+use sha1::{Digest, Sha1};
+
+/// A view of a repository whose new objects stay in memory until [`Staging::write_pack`]:
+/// reads see the repository's objects, writes go to memory only. Blobs go straight into the
+/// pack ([`Staging::blob`]); trees and commits are libgit2's, read back when the pack is written.
+pub(super) struct Staging {
+    repo: git2::Repository,
+    pack: std::cell::RefCell<PackWriter>,
+}
+
+impl Staging {
+    /// Stages writes over `repo`'s object database (its alternates included).
+    pub(super) fn new(repo: &git2::Repository) -> Result<Self, git2::Error> {
+        // Trees name blobs that are in the pack, not in the object database: libgit2 must not
+        // look for them (`strict_object_creation` off).
+        super::settings();
+        let odb = git2::Odb::new()?;
+        // The backend belongs to the object database from here on; the handle is not needed:
+        // the memory goes with the staging repository.
+        odb.add_new_mempack_backend(1000)?;
+        odb.add_disk_alternate(&objects_dir(repo).to_string_lossy())?;
+        Ok(Self { repo: git2::Repository::from_odb(odb)?, pack: std::cell::RefCell::new(PackWriter::new()) })
+    }
+
+    /// The repository to build the new trees and commit with.
+    pub(super) fn repo(&self) -> &git2::Repository {
+        &self.repo
+    }
+
+    /// Adds a blob to the pack and returns its id (hashed here, without libgit2's
+    /// collision-detecting SHA-1: the bytes are pave's own, not received from elsewhere).
+    pub(super) fn blob(&self, bytes: &[u8]) -> Result<git2::Oid, git2::Error> {
+        let id = object_id(git2::ObjectType::Blob, bytes)?;
+        self.pack.borrow_mut().add(id, git2::ObjectType::Blob, bytes)?;
+        Ok(id)
+    }
+
+    /// Writes into `target`'s object database, as one pack, what [`Staging::blob`] added and
+    /// every other object `commit` has that its first parent's tree (`base_tree`) has not.
+    pub(super) fn write_pack(
+        &self,
+        target: &git2::Repository,
+        commit: git2::Oid,
+        tree: git2::Oid,
+        base_tree: Option<git2::Oid>,
+    ) -> Result<(), git2::Error> {
+        write_pack(&self.repo, self.pack.replace(PackWriter::new()), target, commit, tree, base_tree)
+    }
+}
+
+/// Keeps every object written to `repo` from here on in memory, for [`write_pack`] to write
+/// as one pack: only for a handle dropped once that is done (a repository pave has just made).
+pub(super) fn keep_in_memory(repo: &git2::Repository) -> Result<(), git2::Error> {
+    super::settings();
+    repo.odb()?.add_new_mempack_backend(1000).map(drop)
+}
+
+/// Writes into `target`'s object database, as one pack: what `pack` holds, and every object of
+/// `commit` that its first parent's tree (`base_tree`) has not, read from `source` (where they
+/// were written in memory).
+pub(super) fn write_pack(
+    source: &git2::Repository,
+    mut pack: PackWriter,
+    target: &git2::Repository,
+    commit: git2::Oid,
+    tree: git2::Oid,
+    base_tree: Option<git2::Oid>,
+) -> Result<(), git2::Error> {
+    let mut ids = vec![commit];
+    changed(source, tree, base_tree, &mut HashSet::new(), &mut ids)?;
+    let odb = source.odb()?;
+    for id in ids {
+        if !pack.has(id) {
+            let object = odb.read(id)?;
+            pack.add(id, object.kind(), object.data())?;
+        }
+    }
+    let written = pack.finish(&objects_dir(target).join("pack"));
+    written.map_err(|e| git2::Error::from_str(&format!("could not write a pack: {e}")))?;
+    target.odb()?.refresh()
+}
+
+/// Adds `tree` and what it holds that `base` (the same directory in the parent) has not.
+fn changed(
+    repo: &git2::Repository,
+    tree: git2::Oid,
+    base: Option<git2::Oid>,
+    seen: &mut HashSet<git2::Oid>,
+    out: &mut Vec<git2::Oid>,
+) -> Result<(), git2::Error> {
+    if Some(tree) == base || !seen.insert(tree) {
+        return Ok(());
+    }
+    out.push(tree);
+    let new = repo.find_tree(tree)?;
+    let old = base.map(|b| repo.find_tree(b)).transpose()?;
+    for entry in &new {
+        let before = old.as_ref().and_then(|t| t.get_name_bytes(entry.name_bytes()));
+        if before.as_ref().is_some_and(|b| b.id() == entry.id()) {
+            continue;
+        }
+        match entry.kind() {
+            Some(git2::ObjectType::Tree) => {
+                let base = before.filter(|b| b.kind() == Some(git2::ObjectType::Tree)).map(|b| b.id());
+                changed(repo, entry.id(), base, seen, out)?;
+            }
+            Some(git2::ObjectType::Blob) if seen.insert(entry.id()) => out.push(entry.id()),
+            // A submodule's commit is not an object of this repository.
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// An object's id: the SHA-1 of its kind, size and bytes.
+fn object_id(kind: git2::ObjectType, bytes: &[u8]) -> Result<git2::Oid, git2::Error> {
+    let mut h = Sha1::new();
+    h.update(format!("{kind} {}\0", bytes.len()));
+    h.update(bytes);
+    git2::Oid::from_bytes(&h.finalize())
+}
+
+/// Where `repo`'s objects are: the common directory's, for a linked work tree too.
+fn objects_dir(repo: &git2::Repository) -> std::path::PathBuf {
+    repo.commondir().join("objects")
+}
+
+/// One object's place in a pack.
+struct Entry {
+    id: git2::Oid,
+    offset: u64,
+    crc: u32,
+}
+
+/// A version 2 pack of whole (undeltified) objects, built in memory.
+pub(super) struct PackWriter {
+    pack: Vec<u8>,
+    entries: Vec<Entry>,
+    added: HashSet<git2::Oid>,
+}
+
+thread_local! {
+    /// A thread's compressor, reset for each object: its state is a few hundred kilobytes that
+    /// would otherwise be allocated and cleared for every object (a fleet writes thousands).
+    /// The fastest level, as libgit2's loose objects use: these packs are small, and `git gc`
+    /// or a push packs their objects again.
+    static ZLIB: std::cell::RefCell<Compress> = std::cell::RefCell::new(Compress::new(Compression::fast(), true));
+}
+
+impl PackWriter {
+    pub(super) fn new() -> Self {
+        let mut pack = Vec::new();
+        // Signature, version, and the object count, filled in by `finish`.
+        pack.extend_from_slice(b"PACK\0\0\0\x02\0\0\0\0");
+        Self { pack, entries: Vec::new(), added: HashSet::new() }
+    }
+
+    /// Whether the pack holds the object.
+    pub(super) fn has(&self, id: git2::Oid) -> bool {
+        self.added.contains(&id)
+    }
+
+    /// Appends an object (its id is the caller's, as libgit2 computed it), once: a pack holds
+    /// each object at most once.
+    pub(super) fn add(&mut self, id: git2::Oid, kind: git2::ObjectType, data: &[u8]) -> Result<(), git2::Error> {
+        if !self.added.insert(id) {
+            return Ok(());
+        }
+        let code: u8 = match kind {
+            git2::ObjectType::Commit => 1,
+            git2::ObjectType::Tree => 2,
+            git2::ObjectType::Blob => 3,
+            git2::ObjectType::Tag => 4,
+            other @ git2::ObjectType::Any => {
+                return Err(git2::Error::from_str(&format!("cannot pack an object of kind {other}")));
+            }
+        };
+        let start = self.pack.len();
+        // The header: the kind and the size, four bits of it in the first byte, then seven a byte.
+        let mut size = data.len() as u64;
+        let mut byte = (code << 4) | (size & 0x0f) as u8;
+        size >>= 4;
+        while size > 0 {
+            self.pack.push(byte | 0x80);
+            byte = (size & 0x7f) as u8;
+            size >>= 7;
+        }
+        self.pack.push(byte);
+        ZLIB.with_borrow_mut(|zlib| {
+            zlib.reset();
+            loop {
+                let read = usize::try_from(zlib.total_in()).unwrap_or(usize::MAX);
+                self.pack.reserve(data.len().saturating_sub(read) / 2 + 64);
+                let status = zlib
+                    .compress_vec(&data[read..], &mut self.pack, FlushCompress::Finish)
+                    .map_err(|e| git2::Error::from_str(&format!("could not compress an object: {e}")))?;
+                if status == Status::StreamEnd {
+                    return Ok::<(), git2::Error>(());
+                }
+            }
+        })?;
+        let crc = crc32fast::hash(&self.pack[start..]);
+        self.entries.push(Entry { id, offset: start as u64, crc });
+        Ok(())
+    }
+
+    /// Writes the pack and its index into `dir` (`objects/pack`), named by the pack's checksum
+    /// as git names them, the pack first: a pack without its index is invisible to git.
+    /// Nothing is written for no objects.
+    pub(super) fn finish(mut self, dir: &Path) -> std::io::Result<()> {
+        if self.entries.is_empty() {
+            return Ok(());
+        }
+        let count = u32::try_from(self.entries.len()).map_err(std::io::Error::other)?;
+        self.pack[8..12].copy_from_slice(&count.to_be_bytes());
+        let checksum: [u8; 20] = Sha1::digest(&self.pack).into();
+        self.pack.extend_from_slice(&checksum);
+
+        self.entries.sort_unstable_by(|a, b| a.id.as_bytes().cmp(b.id.as_bytes()));
+        let index = index(&self.entries, &checksum);
+
+        // A SHA-1 prints as an object id does.
+        let name = git2::Oid::from_bytes(&checksum).map_err(std::io::Error::other)?;
+        std::fs::create_dir_all(dir)?;
+        publish(dir, &format!("pack-{name}.pack"), &self.pack)?;
+        publish(dir, &format!("pack-{name}.idx"), &index)
+    }
+}
+
+/// The version 2 index of a pack's entries (sorted by id).
+fn index(entries: &[Entry], pack_checksum: &[u8; 20]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(8 + 1024 + entries.len() * 28 + 40);
+    out.extend_from_slice(b"\xfftOc\0\0\0\x02");
+    // The fan-out table: how many ids start with a byte up to each value.
+    let mut fanout = [0u32; 256];
+    for e in entries {
+        fanout[usize::from(e.id.as_bytes()[0])] += 1;
+    }
+    let mut total = 0u32;
+    for n in fanout {
+        total += n;
+        out.extend_from_slice(&total.to_be_bytes());
+    }
+    for e in entries {
+        out.extend_from_slice(e.id.as_bytes());
+    }
+    for e in entries {
+        out.extend_from_slice(&e.crc.to_be_bytes());
+    }
+    // Offsets past 2 GiB go in a table of 64-bit offsets that the 32-bit one points into.
+    let mut large = Vec::new();
+    for e in entries {
+        let small = match u32::try_from(e.offset) {
+            Ok(o) if o < 0x8000_0000 => o,
+            _ => {
+                let at = u32::try_from(large.len()).unwrap_or(u32::MAX);
+                large.push(e.offset);
+                0x8000_0000 | at
+            }
+        };
+        out.extend_from_slice(&small.to_be_bytes());
+    }
+    for o in large {
+        out.extend_from_slice(&o.to_be_bytes());
+    }
+    out.extend_from_slice(pack_checksum);
+    let own: [u8; 20] = Sha1::digest(&out).into();
+    out.extend_from_slice(&own);
+    out
+}
+
+/// Writes `bytes` to `dir/name` through a temporary file renamed into place, readable by all and
+/// writable by none, as git leaves its packs (a shared repository's other users read them).
+fn publish(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+    let mut file = tempfile::Builder::new().prefix("tmp_pack_").tempfile_in(dir)?;
+    file.write_all(bytes)?;
+    let mut perms = file.as_file().metadata()?.permissions();
+    #[cfg(unix)]
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o444);
+    #[cfg(not(unix))]
+    perms.set_readonly(true);
+    file.as_file().set_permissions(perms)?;
+    file.persist(dir.join(name)).map_err(|e| e.error)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::Command;
+
+    fn git(dir: &Path, args: &[&str]) -> String {
+        let out = Command::new("git").arg("-C").arg(dir).args(args).output().expect("git runs");
+        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).expect("utf-8")
+    }
+
+    #[test]
+    fn git_reads_a_pack_and_its_index() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        git(dir.path(), &["init", "-q"]);
+        let mut pack = PackWriter::new();
+        let big: Vec<u8> = (0..200_000u32).flat_map(|i| (i % 251).to_le_bytes()).collect();
+        let blobs: [&[u8]; 4] = [b"", b"hello\n", &big, b"hello\n"];
+        let mut ids = Vec::new();
+        for data in blobs {
+            let id = git2::Oid::hash_object(git2::ObjectType::Blob, data).expect("hash");
+            pack.add(id, git2::ObjectType::Blob, data).expect("add");
+            ids.push(id);
+        }
+        pack.finish(&dir.path().join(".git/objects/pack")).expect("finish");
+
+        let packs: Vec<_> = std::fs::read_dir(dir.path().join(".git/objects/pack"))
+            .expect("pack dir")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(packs.len(), 2, "one pack and its index: {packs:?}");
+        #[cfg(unix)]
+        for p in &packs {
+            use std::os::unix::fs::PermissionsExt;
+            let mode =
+                std::fs::metadata(dir.path().join(".git/objects/pack").join(p)).expect("stat").permissions().mode();
+            assert_eq!(mode & 0o777, 0o444, "{p}");
+        }
+        let idx = packs.iter().find(|p| Path::new(p).extension().is_some_and(|x| x == "idx")).expect("an index");
+        let verified = git(dir.path(), &["verify-pack", "-v", &format!(".git/objects/pack/{idx}")]);
+        assert!(verified.contains(": ok"), "{verified}");
+        // The same blob added twice is indexed once.
+        assert_eq!(verified.lines().filter(|l| l.contains(" blob ")).count(), 3, "{verified}");
+        for (id, data) in ids.iter().zip(blobs) {
+            let shown = Command::new("git")
+                .arg("-C")
+                .arg(dir.path())
+                .args(["cat-file", "blob", &id.to_string()])
+                .output()
+                .expect("git runs");
+            assert_eq!(shown.stdout, data, "blob {id}");
+        }
+        git(dir.path(), &["fsck", "--strict"]);
+    }
+
+    #[test]
+    fn a_staged_commit_lands_in_one_pack_that_git_accepts() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        git(dir.path(), &["init", "-q", "-b", "main"]);
+        std::fs::create_dir_all(dir.path().join("a/b")).expect("dirs");
+        std::fs::write(dir.path().join("a/b/one.txt"), "one\n").expect("write");
+        std::fs::write(dir.path().join("a/two.txt"), "two\n").expect("write");
+        std::fs::write(dir.path().join("three.txt"), "three\n").expect("write");
+        git(dir.path(), &["add", "."]);
+        git(dir.path(), &["-c", "user.name=T", "-c", "user.email=t@e", "commit", "-q", "-m", "first"]);
+        git(dir.path(), &["gc", "-q"]);
+        let loose_before = git(dir.path(), &["count-objects"]);
+
+        let repo = git2::Repository::open(dir.path()).expect("open");
+        let staging = Staging::new(&repo).expect("staging");
+        let s = staging.repo();
+        let parent = s.find_commit(repo.head().expect("head").target().expect("target")).expect("parent");
+        let mut index = git2::Index::new().expect("index");
+        index.read_tree(&parent.tree().expect("tree")).expect("read tree");
+        for (path, data) in [("a/b/one.txt", &b"one, changed\n"[..]), ("a/c/new.txt", b"new\n")] {
+            let id = staging.blob(data).expect("blob");
+            assert_eq!(id, git2::Oid::hash_object(git2::ObjectType::Blob, data).expect("hash"), "libgit2's id");
+            index.add(&crate::git::index_entry(path, id, 0o100_644, data.len(), 0)).expect("add");
+        }
+        let tree = index.write_tree_to(s).expect("tree");
+        let sig = git2::Signature::now("T", "t@e").expect("sig");
+        let commit =
+            s.commit(None, &sig, &sig, "second", &s.find_tree(tree).expect("tree"), &[&parent]).expect("commit");
+        // Nothing of it is on disk yet.
+        assert!(repo.find_commit(commit).is_err(), "the commit stays in memory until packed");
+
+        staging.write_pack(&repo, commit, tree, Some(parent.tree_id())).expect("pack");
+        repo.reference("refs/heads/next", commit, false, "test").expect("ref");
+        assert_eq!(git(dir.path(), &["count-objects"]), loose_before, "no loose object was written");
+        git(dir.path(), &["fsck", "--strict", "--no-dangling"]);
+        assert_eq!(git(dir.path(), &["show", "next:a/b/one.txt"]), "one, changed\n");
+        assert_eq!(git(dir.path(), &["show", "next:a/c/new.txt"]), "new\n");
+        assert_eq!(git(dir.path(), &["show", "next:three.txt"]), "three\n");
+        // The commit, the root, a/, a/b/, a/c/ and the two new blobs: nothing the parent had.
+        let packs: Vec<_> = std::fs::read_dir(dir.path().join(".git/objects/pack"))
+            .expect("pack dir")
+            .map(|e| e.expect("entry").path())
+            .filter(|p| p.extension().is_some_and(|x| x == "idx"))
+            .collect();
+        let newest = packs
+            .iter()
+            .map(|p| git(dir.path(), &["verify-pack", "-v", &p.to_string_lossy()]))
+            .find(|v| v.contains(&commit.to_string()))
+            .expect("the new commit's pack");
+        assert_eq!(
+            newest.lines().filter(|l| l.contains(" commit ") || l.contains(" tree ") || l.contains(" blob ")).count(),
+            7,
+            "{newest}"
+        );
+    }
+}
