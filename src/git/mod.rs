@@ -144,6 +144,9 @@ pub(crate) fn init_and_commit(dir: &Path, message: &str, paths: &[&str]) -> Resu
     opts.initial_head(&branch);
     settings();
     let repo = ctx("initialise a repository", dir, git2::Repository::init_opts(dir, &opts))?;
+    // The commit's objects are written as one pack, not a file each ([`pack`]); they stay in
+    // memory until then, and the index and the branch refer to them only after.
+    ctx("initialise a repository", dir, pack::keep_in_memory(&repo))?;
     let mut index = ctx("stage the files", dir, repo.index())?;
     for path in paths {
         // Files the template's own .gitignore ignores stay out, as `git add` would leave them.
@@ -152,11 +155,19 @@ pub(crate) fn init_and_commit(dir: &Path, message: &str, paths: &[&str]) -> Resu
         }
         ctx("stage the files", dir, index.add_path(Path::new(path)))?;
     }
-    ctx("stage the files", dir, index.write())?;
     let tree_id = ctx("write the tree", dir, index.write_tree())?;
     let tree = ctx("write the tree", dir, repo.find_tree(tree_id))?;
     let (author, committer) = ctx("make the commit (author identity)", dir, signatures(&repo))?;
-    let id = ctx("make the first commit", dir, repo.commit(Some("HEAD"), &author, &committer, message, &tree, &[]))?;
+    let id = ctx("make the first commit", dir, repo.commit(None, &author, &committer, message, &tree, &[]))?;
+    let packed = pack::write_pack(&repo, pack::PackWriter::new(), &repo, id, tree_id, None);
+    ctx("write the first commit", dir, packed)?;
+    ctx("stage the files", dir, index.write())?;
+    // HEAD names the branch (`init.defaultBranch`, or a full ref name), which starts here.
+    let head = ctx("make the first commit", dir, repo.find_reference("HEAD"))?;
+    let branch = head.symbolic_target().ok().flatten().map_or_else(|| format!("refs/heads/{branch}"), str::to_string);
+    let subject = message.lines().next().unwrap_or_default();
+    let log = format!("commit (initial): {subject}");
+    ctx("make the first commit", dir, repo.reference(&branch, id, false, &log))?;
     Ok(id.to_string())
 }
 

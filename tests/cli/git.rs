@@ -38,10 +38,27 @@ fn new_initialises_git_with_one_commit_holding_every_file() {
     assert!(log.contains("Create out from svc 1.0.0"), "{log}");
     assert_eq!(out.git("out", &["status", "--porcelain", "--ignored"]), "");
     out.git("out", &["fsck", "--strict"]);
+    // Written as one pack, as a clone would be, not a loose file per object.
+    let objects = out.git("out", &["count-objects", "-v"]);
+    assert!(objects.starts_with("count: 0\n") && objects.contains("\npacks: 1\n"), "{objects}");
+    let reflog = out.git("out", &["reflog", "--format=%gs"]);
+    assert_eq!(reflog, "commit (initial): Create out from svc 1.0.0\n");
     let tracked = out.git("out", &["ls-files"]);
     let tracked: Vec<&str> = tracked.lines().collect();
     assert_eq!(tracked, out.files("out"));
     assert_eq!(tracked, [".gitignore", ".pave.toml", "README.md", "src/main.rs"]);
+}
+
+#[test]
+fn new_starts_the_branch_that_init_default_branch_names() {
+    let out = Test::svc()
+        .write("home/.gitconfig", "[init]\n\tdefaultBranch = trunk\n")
+        .args(["new", "svc", "out"])
+        .args(SVC_REQUIRED)
+        .run();
+    assert_eq!(out.git("out", &["branch", "--show-current"]), "trunk\n");
+    assert_eq!(out.git("out", &["log", "--format=%s", "trunk"]), "Create out from svc 1.0.0\n");
+    assert_eq!(out.git("out", &["branch", "--list"]), "* trunk\n", "no other branch");
 }
 
 #[test]
