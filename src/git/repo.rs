@@ -160,7 +160,7 @@ impl ProjectRepo {
         if crate::fs::entry_kind(&self.repo.path().join("index.lock")).ok().flatten().is_some() {
             return Ok(Some(Refusal::Locked));
         }
-        if allow_dirty {
+        if allow_dirty || self.surely_clean() {
             return Ok(None);
         }
         let mut opts = git2::StatusOptions::new();
@@ -175,6 +175,89 @@ impl ProjectRepo {
             .filter_map(|s| s.path().ok().map(|p| p.strip_prefix(&self.prefix).unwrap_or(p).to_string()))
             .collect();
         Ok(if dirty.is_empty() { None } else { Some(Refusal::Dirty(dirty)) })
+    }
+
+    /// Whether the project's tracked files are certainly as HEAD has them, judged as git judges
+    /// an unchanged file: the index holds HEAD's entries under the project's directory, and
+    /// each file's `lstat` matches what the index recorded of it, from before the index was
+    /// written (a file changed in the same moment is "racy" and not judged). `false` means only
+    /// "maybe not": the full status then decides, and names the paths. It spares the status's
+    /// walk of every directory of the work tree (a fifth of a fleet's first run).
+    fn surely_clean(&self) -> bool {
+        #[cfg(unix)]
+        {
+            self.stat_clean().unwrap_or(false)
+        }
+        #[cfg(not(unix))]
+        {
+            false
+        }
+    }
+
+    #[cfg(unix)]
+    fn stat_clean(&self) -> Option<bool> {
+        use std::os::unix::fs::MetadataExt;
+        let index = self.repo.index().ok()?;
+        let written = std::fs::metadata(index.path()?).ok()?;
+        let written = (written.mtime(), written.mtime_nsec());
+        let head = self.repo.head().ok()?.peel_to_tree().ok()?;
+        let tree = match self.prefix.strip_suffix('/') {
+            None => head,
+            Some(dir) => head.get_path(Path::new(dir)).ok()?.to_object(&self.repo).ok()?.into_tree().ok()?,
+        };
+        // HEAD's files under the directory, in the index's order (trees list a directory as if
+        // its name ended in `/`, which orders full paths bytewise, as the index does).
+        let mut at_head: Vec<(Vec<u8>, git2::Oid, i32)> = Vec::new();
+        let mut odd = false;
+        tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
+            match entry.kind() {
+                Some(git2::ObjectType::Blob) => {
+                    let path = [self.prefix.as_bytes(), dir.as_bytes(), entry.name_bytes()].concat();
+                    at_head.push((path, entry.id(), entry.filemode()));
+                }
+                Some(git2::ObjectType::Tree) => {}
+                // A submodule: the full status judges it.
+                _ => odd = true,
+            }
+            git2::TreeWalkResult::Ok
+        })
+        .ok()?;
+        if odd {
+            return Some(false);
+        }
+        let mut expected = at_head.iter();
+        for entry in index.iter().filter(|e| e.path.starts_with(self.prefix.as_bytes())) {
+            let Some((path, id, mode)) = expected.next() else { return Some(false) };
+            // A conflict (stage 1-3), an intent to add or a skipped file is for the status.
+            let unusual = entry.flags & 0x3000 != 0 || entry.flags_extended & 0x6000 != 0;
+            if unusual || *path != entry.path || *id != entry.id || u32::try_from(*mode).ok()? != entry.mode {
+                return Some(false);
+            }
+            let rel = std::str::from_utf8(&entry.path).ok()?;
+            let meta = std::fs::symlink_metadata(self.workdir.join(rel)).ok()?;
+            let kind = if meta.file_type().is_symlink() {
+                0o120_000
+            } else if !meta.is_file() {
+                return Some(false);
+            } else if meta.mode() & 0o100 != 0 {
+                0o100_755
+            } else {
+                0o100_644
+            };
+            let mtime = (i64::from(entry.mtime.seconds()), i64::from(entry.mtime.nanoseconds()));
+            let same = kind == entry.mode
+                && meta.len() == u64::from(entry.file_size)
+                && mtime == (meta.mtime(), meta.mtime_nsec())
+                && (i64::from(entry.ctime.seconds()), i64::from(entry.ctime.nanoseconds()))
+                    == (meta.ctime(), meta.ctime_nsec())
+                && u64::from(entry.ino) == meta.ino() & 0xffff_ffff
+                && entry.uid == meta.uid()
+                && entry.gid == meta.gid();
+            if !same || mtime >= written {
+                return Some(false);
+            }
+        }
+        Some(expected.next().is_none())
     }
 
     pub(super) fn err(&self, op: &'static str, cause: git2::Error) -> GitError {

@@ -298,6 +298,48 @@ fn fleet_upgrade_reports_every_project_and_exits_1_when_some_failed() {
 }
 
 #[test]
+fn fleet_upgrade_refuses_every_kind_of_uncommitted_change_and_only_those() {
+    let s = Test::app().into_sandbox();
+    for name in ["edited", "staged", "deleted", "executable", "same-size-and-time", "touched"] {
+        new_app(&s, "1.0.0", &format!("fleet/svc-{name}"));
+    }
+    add_repo(&s, "fleet/mono");
+    let guide = |name: &str| format!("fleet/svc-{name}/docs/guide.md");
+    s.write(&guide("edited"), "work in progress\n");
+    s.write(&guide("staged"), "staged work\n");
+    s.git("fleet/svc-staged", &["add", "docs/guide.md"]);
+    std::fs::remove_file(s.path(&guide("deleted"))).unwrap();
+    let mut perms = std::fs::metadata(s.path(&guide("executable"))).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(s.path(&guide("executable")), perms).unwrap();
+    // The same number of bytes, and the old modification time put back: only the inode's
+    // change time tells.
+    let path = s.path(&guide("same-size-and-time"));
+    let before = std::fs::metadata(&path).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.to_uppercase()).unwrap();
+    std::fs::File::options().write(true).open(&path).unwrap().set_modified(before.modified().unwrap()).unwrap();
+    // Written again with the same bytes: not a change, though its times moved.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(s.path(&guide("touched")), std::fs::read(s.path(&guide("touched"))).unwrap()).unwrap();
+    // In a monorepo, a change in one project's directory is that project's alone.
+    s.write("fleet/mono/services/b/docs/guide.md", "b's work in progress\n");
+    let out = pave(s).args(["fleet", "upgrade", "fleet", "--report", "r.json"]).status(1).run();
+    let r = report(&out, "r.json");
+    for path in ["edited", "staged", "deleted", "executable", "same-size-and-time", "mono/services/b"] {
+        let path = if path.contains('/') { format!("fleet/{path}") } else { format!("fleet/svc-{path}") };
+        let row = project(&r, &path);
+        assert_eq!(row["outcome"], "failed", "{path}: {row}");
+        let error = row["error"].as_str().unwrap_or_default();
+        assert!(error.contains("uncommitted changes") && error.contains("docs/guide.md"), "{path}: {error}");
+    }
+    for path in ["fleet/svc-touched", "fleet/mono/services/a"] {
+        let row = project(&r, path);
+        assert_eq!(row["outcome"], "upgraded", "{path}: {row}");
+    }
+}
+
+#[test]
 fn fleet_upgrade_writes_branches_only_in_upgradable_repos_and_never_touches_working_trees() {
     let s = fleet();
     let before = snapshot(&s);
