@@ -242,20 +242,16 @@ impl Commits<'_> {
         message: &str,
         inputs: &str,
     ) -> Result<PaveCommit, GitError> {
-        // Built in memory, then written as one pack before the branch can refer to it.
-        let staging = super::pack::Staging::new(self.repo).map_err(|e| self.err("prepare the commit", e))?;
-        let repo = staging.repo();
-        let parent = oid(parent).and_then(|id| repo.find_commit(id)).map_err(|e| self.err("read the parent", e))?;
-        let mut index = git2::Index::new().map_err(|e| self.err("build the tree", e))?;
-        index
-            .read_tree(&parent.tree().map_err(|e| self.err("read the parent's tree", e))?)
-            .map_err(|e| self.err("build the tree", e))?;
+        // Built here, then written as one pack before the branch can refer to it.
+        let staging = super::pack::Staging::new();
+        let parent =
+            oid(parent).and_then(|id| self.repo.find_commit(id)).map_err(|e| self.err("read the parent", e))?;
+        let base = parent.tree().map_err(|e| self.err("read the parent's tree", e))?;
+        let mut paths = Vec::with_capacity(changes.len());
         for (rel, file) in changes {
             let full = format!("{prefix}{rel}");
-            match file {
-                None => {
-                    let _ = index.remove_path(Path::new(&full));
-                }
+            let entry = match file {
+                None => None,
                 Some(f) => {
                     let (bytes, mode) = match f {
                         RenderedFile::File { bytes, executable } => {
@@ -263,24 +259,24 @@ impl Commits<'_> {
                         }
                         RenderedFile::Symlink { target } => (target.as_bytes(), 0o120_000),
                     };
-                    // An in-memory index cannot hash buffers itself: write the blob, then add it.
-                    let id = staging.blob(bytes).map_err(|e| self.err("write a blob", e))?;
-                    index
-                        .add(&super::index_entry(&full, id, mode, bytes.len(), 0))
-                        .map_err(|e| self.err("build the tree", e))?;
+                    Some((mode, staging.blob(bytes).map_err(|e| self.err("write a blob", e))?))
                 }
-            }
+            };
+            paths.push((full, entry));
         }
-        let tree_id = index.write_tree_to(repo).map_err(|e| self.err("write the tree", e))?;
-        let tree = repo.find_tree(tree_id).map_err(|e| self.err("write the tree", e))?;
+        let paths: Vec<_> = paths.iter().map(|(p, e)| (p.as_bytes(), *e)).collect();
+        let tree_id = staging.tree(self.repo, Some(&base), &paths).map_err(|e| self.err("write the tree", e))?;
+        let tree_id = match tree_id {
+            Some(id) => id,
+            // Everything removed: the empty tree.
+            None => staging.tree_of_nothing().map_err(|e| self.err("write the tree", e))?,
+        };
         let (author, committer) =
             signatures(self.repo).map_err(|e| self.err("make the commit (author identity)", e))?;
         let message = format!("{}\n\n{PAVE_TRAILER}\n{INPUTS_TRAILER}{inputs}\n", message.trim_end());
         let id =
-            repo.commit(None, &author, &committer, &message, &tree, &[&parent]).map_err(|e| self.err("commit", e))?;
-        staging
-            .write_pack(self.repo, id, tree_id, Some(parent.tree_id()))
-            .map_err(|e| self.err("write the commit's objects", e))?;
+            staging.commit(tree_id, parent.id(), &author, &committer, &message).map_err(|e| self.err("commit", e))?;
+        staging.write_pack(self.repo).map_err(|e| self.err("write the commit's objects", e))?;
         Ok(PaveCommit { id: id.to_string(), tree: tree_id.to_string(), inputs: Some(inputs.to_string()) })
     }
 

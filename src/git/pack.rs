@@ -17,51 +17,133 @@ use std::path::Path;
 use flate2::{Compress, Compression, FlushCompress, Status};
 use sha1::{Digest, Sha1};
 
-/// A view of a repository whose new objects stay in memory until [`Staging::write_pack`]:
-/// reads see the repository's objects, writes go to memory only. Blobs go straight into the
-/// pack ([`Staging::blob`]); trees and commits are libgit2's, read back when the pack is written.
+/// The objects of one new commit, written as one pack by [`Staging::write_pack`]: its blobs,
+/// the trees on the paths that changed and the commit itself, each formatted and hashed here as
+/// git formats them and added to the pack as it is made. Nothing goes through libgit2's object
+/// database, which looks for every object it writes among all the packs of the repository and
+/// reads the pack directory again after each miss.
 pub(super) struct Staging {
-    repo: git2::Repository,
     pack: std::cell::RefCell<PackWriter>,
 }
 
-impl Staging {
-    /// Stages writes over `repo`'s object database (its alternates included).
-    pub(super) fn new(repo: &git2::Repository) -> Result<Self, git2::Error> {
-        // Trees name blobs that are in the pack, not in the object database: libgit2 must not
-        // look for them (`strict_object_creation` off).
-        super::settings();
-        let odb = git2::Odb::new()?;
-        // The backend belongs to the object database from here on; the handle is not needed:
-        // the memory goes with the staging repository.
-        odb.add_new_mempack_backend(1000)?;
-        odb.add_disk_alternate(&objects_dir(repo).to_string_lossy())?;
-        Ok(Self { repo: git2::Repository::from_odb(odb)?, pack: std::cell::RefCell::new(PackWriter::new()) })
-    }
+/// One change to a tree: a path under it and its new mode and blob, `None` to remove it.
+pub(super) type PathChange<'a> = (&'a [u8], Option<(u32, git2::Oid)>);
 
-    /// The repository to build the new trees and commit with.
-    pub(super) fn repo(&self) -> &git2::Repository {
-        &self.repo
+impl Staging {
+    pub(super) fn new() -> Self {
+        Self { pack: std::cell::RefCell::new(PackWriter::new()) }
     }
 
     /// Adds a blob to the pack and returns its id (hashed here, without libgit2's
     /// collision-detecting SHA-1: the bytes are pave's own, not received from elsewhere).
     pub(super) fn blob(&self, bytes: &[u8]) -> Result<git2::Oid, git2::Error> {
-        let id = object_id(git2::ObjectType::Blob, bytes)?;
-        self.pack.borrow_mut().add(id, git2::ObjectType::Blob, bytes)?;
+        self.add(git2::ObjectType::Blob, bytes)
+    }
+
+    fn add(&self, kind: git2::ObjectType, bytes: &[u8]) -> Result<git2::Oid, git2::Error> {
+        let id = object_id(kind, bytes)?;
+        self.pack.borrow_mut().add(id, kind, bytes)?;
         Ok(id)
     }
 
-    /// Writes into `target`'s object database, as one pack, what [`Staging::blob`] added and
-    /// every other object `commit` has that its first parent's tree (`base_tree`) has not.
-    pub(super) fn write_pack(
+    /// The tree `base` (of `repo`) with `changes` applied, its changed subtrees added to the
+    /// pack; `None` when nothing is left in it. Directories left empty disappear, as in git.
+    pub(super) fn tree(
         &self,
-        target: &git2::Repository,
-        commit: git2::Oid,
+        repo: &git2::Repository,
+        base: Option<&git2::Tree<'_>>,
+        changes: &[PathChange<'_>],
+    ) -> Result<Option<git2::Oid>, git2::Error> {
+        const TREE: u32 = 0o040_000;
+        let mut entries: std::collections::BTreeMap<Vec<u8>, (u32, git2::Oid)> = base
+            .map(|t| t.iter().map(|e| (e.name_bytes().to_vec(), (e.filemode().cast_unsigned(), e.id()))).collect())
+            .unwrap_or_default();
+        let mut below: std::collections::BTreeMap<&[u8], Vec<PathChange<'_>>> = std::collections::BTreeMap::new();
+        for (path, change) in changes {
+            match path.iter().position(|b| *b == b'/') {
+                None => match change {
+                    Some(entry) => {
+                        entries.insert(path.to_vec(), *entry);
+                    }
+                    None => {
+                        entries.remove(*path);
+                    }
+                },
+                Some(slash) => below.entry(&path[..slash]).or_default().push((&path[slash + 1..], *change)),
+            }
+        }
+        for (name, changes) in below {
+            let sub = match entries.get(name) {
+                Some((TREE, id)) => Some(repo.find_tree(*id)?),
+                _ => None,
+            };
+            match self.tree(repo, sub.as_ref(), &changes)? {
+                Some(id) => entries.insert(name.to_vec(), (TREE, id)),
+                None => entries.remove(name),
+            };
+        }
+        if entries.is_empty() {
+            return Ok(None);
+        }
+        // git's order: by name, a directory's name as if it ended in `/`.
+        let mut sorted: Vec<_> = entries.into_iter().collect();
+        sorted.sort_by(|(a, (am, _)), (b, (bm, _))| {
+            let key = |name: &[u8], mode: u32| [name, if mode == TREE { b"/" } else { b"" }].concat();
+            key(a, *am).cmp(&key(b, *bm))
+        });
+        let mut bytes = Vec::with_capacity(sorted.len() * 48);
+        for (name, (mode, id)) in &sorted {
+            bytes.extend_from_slice(format!("{mode:o} ").as_bytes());
+            bytes.extend_from_slice(name);
+            bytes.push(0);
+            bytes.extend_from_slice(id.as_bytes());
+        }
+        let id = object_id(git2::ObjectType::Tree, &bytes)?;
+        // A directory whose changes left it as it was is not written again.
+        if base.is_none_or(|b| b.id() != id) {
+            self.pack.borrow_mut().add(id, git2::ObjectType::Tree, &bytes)?;
+        }
+        Ok(Some(id))
+    }
+
+    /// The empty tree, added to the pack (a commit whose every file was removed).
+    pub(super) fn tree_of_nothing(&self) -> Result<git2::Oid, git2::Error> {
+        self.add(git2::ObjectType::Tree, b"")
+    }
+
+    /// Adds the commit of `tree` on `parent`, formatted as git and libgit2 write a commit
+    /// (no encoding header: the message is UTF-8), and returns its id.
+    pub(super) fn commit(
+        &self,
         tree: git2::Oid,
-        base_tree: Option<git2::Oid>,
-    ) -> Result<(), git2::Error> {
-        write_pack(&self.repo, self.pack.replace(PackWriter::new()), target, commit, tree, base_tree)
+        parent: git2::Oid,
+        author: &git2::Signature<'_>,
+        committer: &git2::Signature<'_>,
+        message: &str,
+    ) -> Result<git2::Oid, git2::Error> {
+        let mut text = format!("tree {tree}\nparent {parent}\n").into_bytes();
+        for (role, who) in [("author", author), ("committer", committer)] {
+            let when = who.when();
+            let offset = when.offset_minutes().abs();
+            text.extend_from_slice(role.as_bytes());
+            text.push(b' ');
+            text.extend_from_slice(who.name_bytes());
+            text.extend_from_slice(b" <");
+            text.extend_from_slice(who.email_bytes());
+            let stamp = format!("> {} {}{:02}{:02}\n", when.seconds(), when.sign(), offset / 60, offset % 60);
+            text.extend_from_slice(stamp.as_bytes());
+        }
+        text.push(b'\n');
+        text.extend_from_slice(message.as_bytes());
+        self.add(git2::ObjectType::Commit, &text)
+    }
+
+    /// Writes what was added here into `target`'s object database, as one pack.
+    pub(super) fn write_pack(&self, target: &git2::Repository) -> Result<(), git2::Error> {
+        let pack = self.pack.replace(PackWriter::new());
+        let written = pack.finish(&objects_dir(target).join("pack"));
+        written.map_err(|e| git2::Error::from_str(&format!("could not write a pack: {e}")))?;
+        target.odb()?.refresh()
     }
 }
 
@@ -73,33 +155,40 @@ pub(super) fn keep_in_memory(repo: &git2::Repository) -> Result<(), git2::Error>
 }
 
 /// Writes into `target`'s object database, as one pack: what `pack` holds, and every object of
-/// `commit` that its first parent's tree (`base_tree`) has not, read from `source` (where they
-/// were written in memory).
+/// `commit` that its first parent's tree (`base_tree`, read from `target`) has not, read from
+/// `source` (where they were written in memory).
 pub(super) fn write_pack(
     source: &git2::Repository,
-    mut pack: PackWriter,
     target: &git2::Repository,
+    mut pack: PackWriter,
     commit: git2::Oid,
     tree: git2::Oid,
     base_tree: Option<git2::Oid>,
 ) -> Result<(), git2::Error> {
     let mut ids = vec![commit];
-    changed(source, tree, base_tree, &mut HashSet::new(), &mut ids)?;
-    let odb = source.odb()?;
+    changed(source, target, tree, base_tree, &mut HashSet::new(), &mut ids)?;
+    let (odb, on_disk) = (source.odb()?, target.odb()?);
     for id in ids {
-        if !pack.has(id) {
-            let object = odb.read(id)?;
-            pack.add(id, object.kind(), object.data())?;
+        if pack.has(id) {
+            continue;
+        }
+        match odb.read(id) {
+            Ok(object) => pack.add(id, object.kind(), object.data())?,
+            // A blob the repository has already (the same bytes elsewhere in its history).
+            Err(_) if on_disk.exists(id) => {}
+            Err(e) => return Err(e),
         }
     }
     let written = pack.finish(&objects_dir(target).join("pack"));
     written.map_err(|e| git2::Error::from_str(&format!("could not write a pack: {e}")))?;
-    target.odb()?.refresh()
+    on_disk.refresh()
 }
 
-/// Adds `tree` and what it holds that `base` (the same directory in the parent) has not.
+/// Adds `tree` (from `new`) and what it holds that `base` (the same directory in the parent,
+/// from `old`) has not. Blobs are named, not read: they are in the pack already, or in `old`.
 fn changed(
-    repo: &git2::Repository,
+    new: &git2::Repository,
+    old: &git2::Repository,
     tree: git2::Oid,
     base: Option<git2::Oid>,
     seen: &mut HashSet<git2::Oid>,
@@ -109,17 +198,17 @@ fn changed(
         return Ok(());
     }
     out.push(tree);
-    let new = repo.find_tree(tree)?;
-    let old = base.map(|b| repo.find_tree(b)).transpose()?;
-    for entry in &new {
-        let before = old.as_ref().and_then(|t| t.get_name_bytes(entry.name_bytes()));
-        if before.as_ref().is_some_and(|b| b.id() == entry.id()) {
+    let now = new.find_tree(tree)?;
+    let before = base.map(|b| old.find_tree(b)).transpose()?;
+    for entry in &now {
+        let was = before.as_ref().and_then(|t| t.get_name_bytes(entry.name_bytes()));
+        if was.as_ref().is_some_and(|b| b.id() == entry.id()) {
             continue;
         }
         match entry.kind() {
             Some(git2::ObjectType::Tree) => {
-                let base = before.filter(|b| b.kind() == Some(git2::ObjectType::Tree)).map(|b| b.id());
-                changed(repo, entry.id(), base, seen, out)?;
+                let base = was.filter(|b| b.kind() == Some(git2::ObjectType::Tree)).map(|b| b.id());
+                changed(new, old, entry.id(), base, seen, out)?;
             }
             Some(git2::ObjectType::Blob) if seen.insert(entry.id()) => out.push(entry.id()),
             // A submodule's commit is not an object of this repository.
@@ -370,31 +459,46 @@ mod tests {
         let loose_before = git(dir.path(), &["count-objects"]);
 
         let repo = git2::Repository::open(dir.path()).expect("open");
-        let staging = Staging::new(&repo).expect("staging");
-        let s = staging.repo();
-        let parent = s.find_commit(repo.head().expect("head").target().expect("target")).expect("parent");
-        let mut index = git2::Index::new().expect("index");
-        index.read_tree(&parent.tree().expect("tree")).expect("read tree");
-        for (path, data) in [("a/b/one.txt", &b"one, changed\n"[..]), ("a/c/new.txt", b"new\n")] {
+        let staging = Staging::new();
+        let parent = repo.find_commit(repo.head().expect("head").target().expect("target")).expect("parent");
+        let mut changes = Vec::new();
+        for (path, data) in [("a/b/one.txt", &b"one, changed\n"[..]), ("a/c/new.txt", b"new\n"), ("a.txt", b"a\n")] {
             let id = staging.blob(data).expect("blob");
             assert_eq!(id, git2::Oid::hash_object(git2::ObjectType::Blob, data).expect("hash"), "libgit2's id");
-            index.add(&crate::git::index_entry(path, id, 0o100_644, data.len(), 0)).expect("add");
+            changes.push((path.as_bytes(), Some((0o100_644, id))));
         }
-        let tree = index.write_tree_to(s).expect("tree");
-        let sig = git2::Signature::now("T", "t@e").expect("sig");
-        let commit =
-            s.commit(None, &sig, &sig, "second", &s.find_tree(tree).expect("tree"), &[&parent]).expect("commit");
+        // Removing the last file of a directory removes the directory.
+        changes.push((b"a/two.txt".as_slice(), None));
+        changes.push((b"gone/never.txt".as_slice(), None));
+        let base = parent.tree().expect("tree");
+        let tree = staging.tree(&repo, Some(&base), &changes).expect("tree").expect("not empty");
+        // East of Greenwich, and west: the offset's sign and minutes as git writes them.
+        let author = git2::Signature::new("Ana Ñ", "ana@e", &git2::Time::new(1_700_000_000, 330)).expect("sig");
+        let committer = git2::Signature::new("T", "t@e", &git2::Time::new(1_700_000_100, -150)).expect("sig");
+        let message = "second\n\nwith a body\n";
+        let commit = staging.commit(tree, parent.id(), &author, &committer, message).expect("commit");
         // Nothing of it is on disk yet.
         assert!(repo.find_commit(commit).is_err(), "the commit stays in memory until packed");
-
-        staging.write_pack(&repo, commit, tree, Some(parent.tree_id())).expect("pack");
+        staging.write_pack(&repo).expect("pack");
+        // libgit2 formats the same commit to the same bytes, so to the same id.
+        let buffer = repo
+            .commit_create_buffer(&author, &committer, message, &repo.find_tree(tree).expect("tree"), &[&parent])
+            .expect("buffer");
+        assert_eq!(commit, git2::Oid::hash_object(git2::ObjectType::Commit, &buffer).expect("hash"));
         repo.reference("refs/heads/next", commit, false, "test").expect("ref");
         assert_eq!(git(dir.path(), &["count-objects"]), loose_before, "no loose object was written");
         git(dir.path(), &["fsck", "--strict", "--no-dangling"]);
         assert_eq!(git(dir.path(), &["show", "next:a/b/one.txt"]), "one, changed\n");
         assert_eq!(git(dir.path(), &["show", "next:a/c/new.txt"]), "new\n");
         assert_eq!(git(dir.path(), &["show", "next:three.txt"]), "three\n");
-        // The commit, the root, a/, a/b/, a/c/ and the two new blobs: nothing the parent had.
+        assert_eq!(git(dir.path(), &["show", "next:a.txt"]), "a\n", "a file beside the directory of the same stem");
+        assert_eq!(
+            git(dir.path(), &["ls-tree", "-r", "--name-only", "next"]),
+            "a.txt\na/b/one.txt\na/c/new.txt\nthree.txt\n"
+        );
+        let shown = git(dir.path(), &["log", "-1", "--format=%an <%ae> %ad|%cn %cd|%B", "--date=raw", "next"]);
+        assert_eq!(shown, "Ana Ñ <ana@e> 1700000000 +0530|T 1700000100 -0230|second\n\nwith a body\n\n");
+        // The commit, the root, a/, a/b/, a/c/ and the three new blobs: nothing the parent had.
         let packs: Vec<_> = std::fs::read_dir(dir.path().join(".git/objects/pack"))
             .expect("pack dir")
             .map(|e| e.expect("entry").path())
@@ -407,7 +511,7 @@ mod tests {
             .expect("the new commit's pack");
         assert_eq!(
             newest.lines().filter(|l| l.contains(" commit ") || l.contains(" tree ") || l.contains(" blob ")).count(),
-            7,
+            8,
             "{newest}"
         );
     }
