@@ -3,8 +3,10 @@
 # version under templates/ with the most files (chosen when the script runs), answered with -d
 # for every required question (read from `pave catalog show NAME@VERSION --json`).
 #
-# Two rows: the catalog embedded in the binary (what a user gets) and the same catalog read from
-# the directory with --catalog (what a template author iterating on templates/ gets).
+# Three rows: the catalog embedded in the binary (what a user gets), the same catalog read from
+# the directory with --catalog (what a template author iterating on templates/ gets), and the
+# embedded catalog with git (`pave new` without --no-git: `git init` and the first commit, what
+# most users run).
 #
 #   bench/new_builtin.sh             # 20 timed runs after 3 warm-up runs
 #   BENCH_RUNS=50 bench/new_builtin.sh
@@ -47,11 +49,17 @@ mkdir -p "$OUT" "$RESULTS"
 embedded_cmd=("$PAVE" new "$NAME@$VERSION" "$OUT/embedded" --no-input --no-git -q --allow-experimental "${DATA[@]}")
 directory_cmd=("$PAVE" new "$NAME@$VERSION" "$OUT/directory" --no-input --no-git -q --allow-experimental
     --catalog "$ROOT" "${DATA[@]}")
+git_cmd=("$PAVE" new "$NAME@$VERSION" "$OUT/git" --no-input -q --allow-experimental "${DATA[@]}")
+export GIT_AUTHOR_NAME="Bench Dev" GIT_AUTHOR_EMAIL=dev@example.com
+export GIT_COMMITTER_NAME="Bench Dev" GIT_COMMITTER_EMAIL=dev@example.com
 
 step "checking the run"
-rm -rf "$OUT/embedded" "$OUT/directory"
+rm -rf "$OUT/embedded" "$OUT/directory" "$OUT/git"
 "${embedded_cmd[@]}"
 "${directory_cmd[@]}"
+"${git_cmd[@]}"
+git -C "$OUT/git" fsck --strict --no-progress >&2
+note "with git: $(git -C "$OUT/git" rev-list --count HEAD) commit, $(git -C "$OUT/git" count-objects -v | tr '\n' ' ')"
 note "project files: $(find "$OUT/embedded" -type f | wc -l) (including .pave.toml)"
 # .pave.toml records where the catalog came from; every other byte must be the same.
 if ! diff -rq -x .pave.toml "$OUT/embedded" "$OUT/directory" >&2; then
@@ -62,12 +70,14 @@ step "timing: $RUNS runs after $WARMUP warm-up runs, each into a fresh directory
 note "machine: $(machine_line)"
 bench_add builtin-embedded "$OUT/embedded" "${embedded_cmd[@]}"
 bench_add builtin-directory "$OUT/directory" "${directory_cmd[@]}"
+bench_add builtin-git "$OUT/git" "${git_cmd[@]}"
 bench_run "$RESULTS"
 
 PAVE_VERSION=$("$PAVE" --version | awk '{print $2}')
 step "results: pave new $NAME@$VERSION --no-git ($best_count template files, $(date -u +%Y-%m-%d), load average after: $(cut -d' ' -f1-3 /proc/loadavg))"
 entries=("pave (embedded catalog)=$PAVE_VERSION=$RESULTS/builtin-embedded.json"
-    "pave (--catalog templates/)=$PAVE_VERSION=$RESULTS/builtin-directory.json")
+    "pave (--catalog templates/)=$PAVE_VERSION=$RESULTS/builtin-directory.json"
+    "pave (with git)=$PAVE_VERSION=$RESULTS/builtin-git.json")
 "$PYTHON" "$BENCH/report.py" --baseline "pave (embedded catalog)" "${entries[@]}"
 "$PYTHON" "$BENCH/report.py" --markdown --baseline "pave (embedded catalog)" "${entries[@]}" >"$RESULTS/builtin.md"
 TARGET_MS=${BENCH_TARGET_MS:-12}
