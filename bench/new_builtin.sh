@@ -12,7 +12,8 @@
 #   BENCH_RUNS=50 bench/new_builtin.sh
 #
 # Environment: BENCH_RUNS, BENCH_WARMUP, BENCH_TIMER, BENCH_TARGET_MS (12), BENCH_WORK, PAVE_BIN,
-# PYTHON (see compare.sh and lib.sh).
+# PYTHON (see compare.sh and lib.sh), BENCH_GIT_WORK (/tmp/pave-bench-new-git: where the row with
+# git writes its projects, outside any git work tree, since pave makes no repository inside one).
 set -euo pipefail
 
 # shellcheck source=bench/lib.sh
@@ -49,17 +50,18 @@ mkdir -p "$OUT" "$RESULTS"
 embedded_cmd=("$PAVE" new "$NAME@$VERSION" "$OUT/embedded" --no-input --no-git -q --allow-experimental "${DATA[@]}")
 directory_cmd=("$PAVE" new "$NAME@$VERSION" "$OUT/directory" --no-input --no-git -q --allow-experimental
     --catalog "$ROOT" "${DATA[@]}")
-git_cmd=("$PAVE" new "$NAME@$VERSION" "$OUT/git" --no-input -q --allow-experimental "${DATA[@]}")
+GIT_OUT=$(outside_git BENCH_GIT_WORK "${BENCH_GIT_WORK:-/tmp/pave-bench-new-git}")/project
+git_cmd=("$PAVE" new "$NAME@$VERSION" "$GIT_OUT" --no-input -q --allow-experimental "${DATA[@]}")
 export GIT_AUTHOR_NAME="Bench Dev" GIT_AUTHOR_EMAIL=dev@example.com
 export GIT_COMMITTER_NAME="Bench Dev" GIT_COMMITTER_EMAIL=dev@example.com
 
 step "checking the run"
-rm -rf "$OUT/embedded" "$OUT/directory" "$OUT/git"
+rm -rf "$OUT/embedded" "$OUT/directory" "$GIT_OUT"
 "${embedded_cmd[@]}"
 "${directory_cmd[@]}"
 "${git_cmd[@]}"
-git -C "$OUT/git" fsck --strict --no-progress >&2
-note "with git: $(git -C "$OUT/git" rev-list --count HEAD) commit, $(git -C "$OUT/git" count-objects -v | tr '\n' ' ')"
+git -C "$GIT_OUT" fsck --strict --no-progress >&2
+note "with git: $(git -C "$GIT_OUT" rev-list --count HEAD) commit, $(git -C "$GIT_OUT" count-objects -v | tr '\n' ' ')"
 note "project files: $(find "$OUT/embedded" -type f | wc -l) (including .pave.toml)"
 # .pave.toml records where the catalog came from; every other byte must be the same.
 if ! diff -rq -x .pave.toml "$OUT/embedded" "$OUT/directory" >&2; then
@@ -70,11 +72,11 @@ step "timing: $RUNS runs after $WARMUP warm-up runs, each into a fresh directory
 note "machine: $(machine_line)"
 bench_add builtin-embedded "$OUT/embedded" "${embedded_cmd[@]}"
 bench_add builtin-directory "$OUT/directory" "${directory_cmd[@]}"
-bench_add builtin-git "$OUT/git" "${git_cmd[@]}"
+bench_add builtin-git "$GIT_OUT" "${git_cmd[@]}"
 bench_run "$RESULTS"
 
 PAVE_VERSION=$("$PAVE" --version | awk '{print $2}')
-step "results: pave new $NAME@$VERSION --no-git ($best_count template files, $(date -u +%Y-%m-%d), load average after: $(cut -d' ' -f1-3 /proc/loadavg))"
+step "results: pave new $NAME@$VERSION, --no-git and with git ($best_count template files, $(date -u +%Y-%m-%d), load average after: $(cut -d' ' -f1-3 /proc/loadavg))"
 entries=("pave (embedded catalog)=$PAVE_VERSION=$RESULTS/builtin-embedded.json"
     "pave (--catalog templates/)=$PAVE_VERSION=$RESULTS/builtin-directory.json"
     "pave (with git)=$PAVE_VERSION=$RESULTS/builtin-git.json")
