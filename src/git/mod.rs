@@ -1,6 +1,6 @@
 //! The only user of git2 (clippy.toml bans it elsewhere): finding an enclosing work tree,
 //! `git init`, a project's repository, commits onto branches without a work tree, clones of
-//! catalogs, blob ids and libgit2's file merge.
+//! catalogs, blob ids, libgit2's file merge, and the packs pave's own commits are written as.
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
 mod branch;

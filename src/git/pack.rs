@@ -2,13 +2,17 @@
 //!
 //! libgit2 writes every new object as its own zlib file under `objects/XX/`, creating the
 //! directory first: a fleet upgrade's ~30 objects cost ~30 `mkdir`s, temporary files, links and
-//! unlinks, and a `deflateInit` each. [`Staging`] gives the caller a view of a repository whose
-//! writes stay in memory (libgit2's mempack), and [`Staging::write_pack`] writes the objects a
-//! new commit brings as one undeltified pack and its index, renamed into `objects/pack/` before
-//! anything refers to them: the pack first, its index last, as git does. libgit2's own pack
-//! writer (`git_mempack_dump`) searches for deltas and indexes the pack again by inflating it;
-//! the few objects of one commit rarely delta against each other, and each object's id, offset
-//! and checksum are known here as it is written.
+//! unlinks, and a `deflateInit` each. Two ways in:
+//! - [`Staging`] (the fleet's commits): pave formats and hashes the blobs, the changed trees
+//!   and the commit itself and adds each to a [`PackWriter`] as it is made;
+//! - [`keep_in_memory`] and [`write_pack`] (`pave new`'s first commit): libgit2 builds the
+//!   commit in a mempack, and what the commit reaches is packed from there.
+//!
+//! Either way the pack and its index are renamed into `objects/pack/` before anything refers to
+//! them: the pack first, its index last, as git does. libgit2's own pack writer
+//! (`git_mempack_dump`) searches for deltas and indexes the pack again by inflating it; the few
+//! objects of one commit rarely delta against each other, and each object's id, offset and
+//! checksum are known here as it is written.
 
 use std::collections::HashSet;
 use std::io::Write;

@@ -443,11 +443,15 @@ fn fleet_upgrade_runs_again_over_its_own_branch() {
     let s = fleet_of(&["fleet/svc-clean", "fleet/mono"]);
     let out = pave(s).args(["fleet", "upgrade", "fleet"]).run();
     let tips = (out.git("fleet/svc-clean", &["rev-parse", BRANCH]), out.git("fleet/mono", &["rev-parse", BRANCH]));
+    let objects =
+        |s: &Sandbox| ["fleet/svc-clean", "fleet/mono"].map(|r| s.git(r, &["count-objects", "-v"])).join("\n");
+    let before = objects(&out);
     let out = out
         .then()
         .args(["fleet", "upgrade", "fleet", "--report", "r.json"])
         .stderr_contains("nothing was written or pushed")
         .run();
+    assert_eq!(objects(&out), before, "a re-run with nothing changed writes no object and no pack");
     let o = outcomes(&report(&out, "r.json"));
     assert!(o.values().all(|v| v == "unchanged"), "{o:?}");
     let again = (out.git("fleet/svc-clean", &["rev-parse", BRANCH]), out.git("fleet/mono", &["rev-parse", BRANCH]));
