@@ -47,6 +47,8 @@ remote_seed "$HWORK/pave" "$seed"
 "$PYTHON" "$HERE/remote_fleet.py" gen "$seed.git" "$FLEET" "$COUNT"
 for repo in "$FLEET"/repos/*.git; do git -C "$repo" config http.receivepack true; done
 log=$HWORK/requests.jsonl
+# The port file of an earlier run would be read before this server writes its own.
+rm -f "$HWORK/port"
 "$PYTHON" "$ROOT/tests/servers/git_http.py" --root "$FLEET/repos" --token "$TOKEN" --log "$log" \
     --port-file "$HWORK/port" >/dev/null 2>"$HWORK/server.err" &
 server=$!
