@@ -159,8 +159,7 @@ pub(crate) fn init_and_commit(dir: &Path, message: &str, paths: &[&str]) -> Resu
     let tree = ctx("write the tree", dir, repo.find_tree(tree_id))?;
     let (author, committer) = ctx("make the commit (author identity)", dir, signatures(&repo))?;
     let id = ctx("make the first commit", dir, repo.commit(None, &author, &committer, message, &tree, &[]))?;
-    let packed = pack::write_pack(&repo, &repo, pack::PackWriter::new(), id, tree_id, None);
-    ctx("write the first commit", dir, packed)?;
+    ctx("write the first commit", dir, pack::write_first_commit(&repo, id, tree_id))?;
     ctx("stage the files", dir, index.write())?;
     // HEAD names the branch (`init.defaultBranch`, or a full ref name), which starts here.
     let head = ctx("make the first commit", dir, repo.find_reference("HEAD"))?;

@@ -5,8 +5,8 @@
 //! unlinks, and a `deflateInit` each. Two ways in:
 //! - [`Staging`] (the fleet's commits): pave formats and hashes the blobs, the changed trees
 //!   and the commit itself and adds each to a [`PackWriter`] as it is made;
-//! - [`keep_in_memory`] and [`write_pack`] (`pave new`'s first commit): libgit2 builds the
-//!   commit in a mempack, and what the commit reaches is packed from there.
+//! - [`keep_in_memory`] and [`write_first_commit`] (`pave new`'s first commit): libgit2 builds
+//!   the commit in a mempack, and everything the commit reaches is packed from there.
 //!
 //! Either way the pack and its index are renamed into `objects/pack/` before anything refers to
 //! them: the pack first, its index last, as git does. libgit2's own pack writer
@@ -144,82 +144,42 @@ impl Staging {
 
     /// Writes what was added here into `target`'s object database, as one pack.
     pub(super) fn write_pack(&self, target: &git2::Repository) -> Result<(), git2::Error> {
-        let pack = self.pack.replace(PackWriter::new());
-        let written = pack.finish(&objects_dir(target).join("pack"));
-        written.map_err(|e| git2::Error::from_str(&format!("could not write a pack: {e}")))?;
-        target.odb()?.refresh()
+        self.pack.replace(PackWriter::new()).publish(target)
     }
 }
 
-/// Keeps every object written to `repo` from here on in memory, for [`write_pack`] to write
+/// Keeps every object written to `repo` from here on in memory, for [`write_first_commit`] to write
 /// as one pack: only for a handle dropped once that is done (a repository pave has just made).
 pub(super) fn keep_in_memory(repo: &git2::Repository) -> Result<(), git2::Error> {
     super::settings();
     repo.odb()?.add_new_mempack_backend(1000).map(drop)
 }
 
-/// Writes into `target`'s object database, as one pack: what `pack` holds, and every object of
-/// `commit` that its first parent's tree (`base_tree`, read from `target`) has not, read from
-/// `source` (where they were written in memory).
-pub(super) fn write_pack(
-    source: &git2::Repository,
-    target: &git2::Repository,
-    mut pack: PackWriter,
+/// Writes a first commit that libgit2 made in memory ([`keep_in_memory`]) into `repo`'s object
+/// database as one pack: the commit and every tree and blob of its tree (it has no parent, so
+/// all of them are new).
+pub(super) fn write_first_commit(
+    repo: &git2::Repository,
     commit: git2::Oid,
     tree: git2::Oid,
-    base_tree: Option<git2::Oid>,
 ) -> Result<(), git2::Error> {
-    let mut ids = vec![commit];
-    changed(source, target, tree, base_tree, &mut HashSet::new(), &mut ids)?;
-    let (odb, on_disk) = (source.odb()?, target.odb()?);
+    let mut ids = vec![commit, tree];
+    repo.find_tree(tree)?.walk(git2::TreeWalkMode::PreOrder, |_, entry| {
+        // A submodule's commit is not an object of this repository.
+        if matches!(entry.kind(), Some(git2::ObjectType::Tree | git2::ObjectType::Blob)) {
+            ids.push(entry.id());
+        }
+        git2::TreeWalkResult::Ok
+    })?;
+    let odb = repo.odb()?;
+    let mut pack = PackWriter::new();
     for id in ids {
-        if pack.has(id) {
-            continue;
-        }
-        match odb.read(id) {
-            Ok(object) => pack.add(id, object.kind(), object.data())?,
-            // A blob the repository has already (the same bytes elsewhere in its history).
-            Err(_) if on_disk.exists(id) => {}
-            Err(e) => return Err(e),
+        if !pack.has(id) {
+            let object = odb.read(id)?;
+            pack.add(id, object.kind(), object.data())?;
         }
     }
-    let written = pack.finish(&objects_dir(target).join("pack"));
-    written.map_err(|e| git2::Error::from_str(&format!("could not write a pack: {e}")))?;
-    on_disk.refresh()
-}
-
-/// Adds `tree` (from `new`) and what it holds that `base` (the same directory in the parent,
-/// from `old`) has not. Blobs are named, not read: they are in the pack already, or in `old`.
-fn changed(
-    new: &git2::Repository,
-    old: &git2::Repository,
-    tree: git2::Oid,
-    base: Option<git2::Oid>,
-    seen: &mut HashSet<git2::Oid>,
-    out: &mut Vec<git2::Oid>,
-) -> Result<(), git2::Error> {
-    if Some(tree) == base || !seen.insert(tree) {
-        return Ok(());
-    }
-    out.push(tree);
-    let now = new.find_tree(tree)?;
-    let before = base.map(|b| old.find_tree(b)).transpose()?;
-    for entry in &now {
-        let was = before.as_ref().and_then(|t| t.get_name_bytes(entry.name_bytes()));
-        if was.as_ref().is_some_and(|b| b.id() == entry.id()) {
-            continue;
-        }
-        match entry.kind() {
-            Some(git2::ObjectType::Tree) => {
-                let base = was.filter(|b| b.kind() == Some(git2::ObjectType::Tree)).map(|b| b.id());
-                changed(new, old, entry.id(), base, seen, out)?;
-            }
-            Some(git2::ObjectType::Blob) if seen.insert(entry.id()) => out.push(entry.id()),
-            // A submodule's commit is not an object of this repository.
-            _ => {}
-        }
-    }
-    Ok(())
+    pack.publish(repo)
 }
 
 /// An object's id: the SHA-1 of its kind, size and bytes.
@@ -243,7 +203,7 @@ struct Entry {
 }
 
 /// A version 2 pack of whole (undeltified) objects, built in memory.
-pub(super) struct PackWriter {
+struct PackWriter {
     pack: Vec<u8>,
     entries: Vec<Entry>,
     added: HashSet<git2::Oid>,
@@ -258,7 +218,7 @@ thread_local! {
 }
 
 impl PackWriter {
-    pub(super) fn new() -> Self {
+    fn new() -> Self {
         let mut pack = Vec::new();
         // Signature, version, and the object count, filled in by `finish`.
         pack.extend_from_slice(b"PACK\0\0\0\x02\0\0\0\0");
@@ -266,13 +226,13 @@ impl PackWriter {
     }
 
     /// Whether the pack holds the object.
-    pub(super) fn has(&self, id: git2::Oid) -> bool {
+    fn has(&self, id: git2::Oid) -> bool {
         self.added.contains(&id)
     }
 
     /// Appends an object (its id is the caller's, as libgit2 computed it), once: a pack holds
     /// each object at most once.
-    pub(super) fn add(&mut self, id: git2::Oid, kind: git2::ObjectType, data: &[u8]) -> Result<(), git2::Error> {
+    fn add(&mut self, id: git2::Oid, kind: git2::ObjectType, data: &[u8]) -> Result<(), git2::Error> {
         if !self.added.insert(id) {
             return Ok(());
         }
@@ -314,10 +274,18 @@ impl PackWriter {
         Ok(())
     }
 
+    /// Writes the pack into `repo`'s object database ([`PackWriter::finish`]) and has libgit2
+    /// look at the pack directory again, so this process reads the new objects too.
+    fn publish(self, repo: &git2::Repository) -> Result<(), git2::Error> {
+        let written = self.finish(&objects_dir(repo).join("pack"));
+        written.map_err(|e| git2::Error::from_str(&format!("could not write a pack: {e}")))?;
+        repo.odb()?.refresh()
+    }
+
     /// Writes the pack and its index into `dir` (`objects/pack`), named by the pack's checksum
     /// as git names them, the pack first: a pack without its index is invisible to git.
     /// Nothing is written for no objects.
-    pub(super) fn finish(mut self, dir: &Path) -> std::io::Result<()> {
+    fn finish(mut self, dir: &Path) -> std::io::Result<()> {
         if self.entries.is_empty() {
             return Ok(());
         }
