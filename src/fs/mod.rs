@@ -297,9 +297,10 @@ pub(crate) fn replace_with_symlink(target: &str, path: &Path) -> Result<(), FsEr
 }
 
 /// The files named `name` under `root`, sorted, never entering directories named in `skip`
-/// (below the root itself) nor following links. Directories are read in parallel on the
-/// current rayon pool: a fleet's walk is thousands of small directories, and each costs a few
-/// system calls whatever the machine.
+/// (below the root itself) nor following links. The root's subdirectories are walked in
+/// parallel on the current rayon pool (a fleet's root holds one repository each), and each of
+/// them depth first on one thread: a fleet's walk is thousands of small directories, and a task
+/// for each cost more than reading it.
 pub(crate) fn find_files_named(root: &Path, name: &str, skip: &[&str]) -> Vec<PathBuf> {
     if root.file_name().is_some_and(|n| n == name) && is_file(root) {
         return vec![root.to_path_buf()];
@@ -310,82 +311,252 @@ pub(crate) fn find_files_named(root: &Path, name: &str, skip: &[&str]) -> Vec<Pa
     found
 }
 
-#[cfg(not(unix))]
-fn find_in(dir: &Path, name: &std::ffi::OsStr, skip: &[&str]) -> Vec<PathBuf> {
+/// Below this many subdirectories, the root's children are split between threads too (a
+/// monorepo given as the root: its `services/` holds the projects).
+const FEW_SUBDIRS: usize = 8;
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn find_in(root: &Path, name: &std::ffi::OsStr, skip: &[&str]) -> Vec<PathBuf> {
     use rayon::prelude::*;
-    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
-    let mut found = Vec::new();
-    let mut subdirs = Vec::new();
-    for entry in entries.flatten() {
-        let Ok(kind) = entry.file_type() else { continue };
-        let file_name = entry.file_name();
-        if kind.is_dir() {
-            if !skip.iter().any(|s| file_name == *s) {
-                subdirs.push(entry.path());
+    fn read(dir: &Path, name: &std::ffi::OsStr, skip: &[&str], found: &mut Vec<PathBuf>) -> Vec<PathBuf> {
+        let mut subdirs = Vec::new();
+        let Ok(entries) = std::fs::read_dir(dir) else { return subdirs };
+        for entry in entries.flatten() {
+            let Ok(kind) = entry.file_type() else { continue };
+            let file_name = entry.file_name();
+            if kind.is_dir() {
+                if !skip.iter().any(|s| file_name == *s) {
+                    subdirs.push(entry.path());
+                }
+            } else if kind.is_file() && file_name == name {
+                found.push(entry.path());
             }
-        } else if kind.is_file() && file_name == name {
-            found.push(entry.path());
+        }
+        subdirs
+    }
+    fn below(dir: &Path, name: &std::ffi::OsStr, skip: &[&str], found: &mut Vec<PathBuf>) {
+        for sub in read(dir, name, skip, found) {
+            below(&sub, name, skip, found);
         }
     }
-    found.extend(subdirs.par_iter().flat_map_iter(|d| find_in(d, name, skip)).collect::<Vec<_>>());
+    let mut found = Vec::new();
+    let mut subdirs = read(root, name, skip, &mut found);
+    if subdirs.len() < FEW_SUBDIRS {
+        subdirs = subdirs.iter().flat_map(|d| read(d, name, skip, &mut found)).collect();
+    }
+    let below: Vec<Vec<PathBuf>> = subdirs
+        .par_iter()
+        .map(|d| {
+            let mut found = Vec::new();
+            below(d, name, skip, &mut found);
+            found
+        })
+        .collect();
+    found.extend(below.into_iter().flatten());
     found
 }
 
-#[cfg(unix)]
-fn find_in(dir: &Path, name: &std::ffi::OsStr, skip: &[&str]) -> Vec<PathBuf> {
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn find_in(root: &Path, name: &std::ffi::OsStr, skip: &[&str]) -> Vec<PathBuf> {
+    use rayon::prelude::*;
     use rustix::fs::{CWD, Mode, OFlags};
-    match rustix::fs::openat(CWD, dir, OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty()) {
-        Ok(fd) => find_at(fd, dir, name, skip),
-        Err(_) => Vec::new(),
+    let Ok(fd) = rustix::fs::openat(CWD, root, OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())
+    else {
+        return Vec::new();
+    };
+    let counted = counts_subdirs(&fd);
+    let mut walk = Walk::new(name.as_encoded_bytes(), skip, counted);
+    // The directories that hold the ones to walk (the root, or its few subdirectories), open;
+    // and the ones to walk: which of those holds it, its name, its path.
+    let mut parents = vec![(fd, root.to_path_buf())];
+    let mut todo = walk.subdirs(0, &parents[0].0, root);
+    if todo.len() < FEW_SUBDIRS {
+        parents =
+            todo.into_iter().filter_map(|(_, name, path)| Some((Walk::open(&parents[0].0, &name)?, path))).collect();
+        todo = parents.iter().enumerate().flat_map(|(i, (fd, path))| walk.subdirs(i, fd, path)).collect();
     }
+    let mut found = std::mem::take(&mut walk.found);
+    let below: Vec<Vec<PathBuf>> = todo
+        .into_par_iter()
+        .map_init(
+            || Walk::new(name.as_encoded_bytes(), skip, counted),
+            |walk, (parent, name, mut path)| {
+                if let Some(fd) = Walk::open(&parents[parent].0, &name) {
+                    walk.below(&fd, &mut path);
+                }
+                std::mem::take(&mut walk.found)
+            },
+        )
+        .collect();
+    found.extend(below.into_iter().flatten());
+    found
 }
 
-/// [`find_in`] for the directory open as `fd` (at `dir`): its subdirectories are opened relative
-/// to it, one path component for the kernel to resolve instead of the whole path, and read with
-/// `getdents` alone. Entries whose type the file system does not report are `lstat`ed.
-#[cfg(unix)]
-fn find_at(fd: rustix::fd::OwnedFd, dir: &Path, name: &std::ffi::OsStr, skip: &[&str]) -> Vec<PathBuf> {
-    use rayon::prelude::*;
-    use rustix::fs::{AtFlags, FileType, Mode, OFlags};
-    use std::os::unix::ffi::OsStrExt as _;
-    let Ok(mut entries) = rustix::fs::Dir::new(fd) else { return Vec::new() };
-    let mut found = Vec::new();
-    let mut subdirs: Vec<std::ffi::CString> = Vec::new();
-    while let Some(Ok(entry)) = entries.read() {
-        let file_name = entry.file_name();
-        let bytes = file_name.to_bytes();
-        if bytes == b"." || bytes == b".." {
-            continue;
+/// One thread's depth-first walk: each directory is opened relative to its parent (one path
+/// component for the kernel to resolve instead of the whole path) and read with `getdents`
+/// alone into one buffer; the names of its subdirectories wait in one arena, not one
+/// allocation each. Entries whose type the file system does not report are `lstat`ed.
+///
+/// A directory without subdirectories is not read at all where the file system counts them in
+/// its link count (ext4, XFS, tmpfs: `st_nlink` is 2 plus their number): `lstat` it, and if it
+/// has none, `lstat` the wanted file in it. That is `find`'s leaf optimisation; two lookups the
+/// kernel answers from its cache of names, against `ext4`'s hashing and sorting of every entry
+/// each time a directory is read. Most of a project's directories are leaves.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+struct Walk<'a> {
+    name: &'a [u8],
+    skip: &'a [&'a str],
+    /// The device of the walk's root, when its file system counts subdirectories in the link
+    /// count: leaves on it are looked into, not read. A directory on another device (a mount)
+    /// is always read.
+    counted: Option<u64>,
+    /// What `getdents` fills: room for a few hundred entries at a time.
+    buf: Vec<u8>,
+    /// The subdirectories' names still to walk, each ending in NUL, deepest directory's last.
+    names: Vec<u8>,
+    /// `SUBDIR/NAME` for a leaf's lookup.
+    lookup: Vec<u8>,
+    /// The files found.
+    found: Vec<PathBuf>,
+}
+
+/// Whether the file system of `fd` counts a directory's subdirectories in its link count, and
+/// the device it is on.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn counts_subdirs(fd: &rustix::fd::OwnedFd) -> Option<u64> {
+    const EXT4: i64 = 0xEF53; // ext2, ext3 and ext4 share it
+    const XFS: i64 = 0x5846_5342;
+    const TMPFS: i64 = 0x0102_1994;
+    // `f_type` is 64 bits wide on x86_64 and 32 on some other architectures.
+    #[allow(clippy::useless_conversion)]
+    let kind = i64::try_from(rustix::fs::fstatfs(fd).ok()?.f_type).ok()?;
+    if ![EXT4, XFS, TMPFS].contains(&kind) {
+        return None;
+    }
+    Some(rustix::fs::fstat(fd).ok()?.st_dev)
+}
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+impl<'a> Walk<'a> {
+    fn new(name: &'a [u8], skip: &'a [&'a str], counted: Option<u64>) -> Self {
+        Self {
+            name,
+            skip,
+            counted,
+            buf: Vec::with_capacity(32 * 1024),
+            names: Vec::new(),
+            lookup: Vec::new(),
+            found: Vec::new(),
         }
-        let kind = match entry.file_type() {
-            FileType::Unknown => {
-                match entries.fd().and_then(|d| rustix::fs::statat(d, file_name, AtFlags::SYMLINK_NOFOLLOW)) {
+    }
+
+    /// Whether the subdirectory `sub` of `fd` (at `path`) is a leaf, looked into: the wanted
+    /// file in it is kept if there is one. `false`: it must be read.
+    fn looked_into_leaf(&mut self, fd: &rustix::fd::OwnedFd, sub: &std::ffi::CStr, path: &Path) -> bool {
+        use rustix::fs::{AtFlags, FileType};
+        use std::os::unix::ffi::OsStrExt as _;
+        let Some(dev) = self.counted else { return false };
+        let Ok(stat) = rustix::fs::statat(fd, sub, AtFlags::SYMLINK_NOFOLLOW) else { return false };
+        if stat.st_dev != dev || stat.st_nlink != 2 || FileType::from_raw_mode(stat.st_mode) != FileType::Directory {
+            return false;
+        }
+        self.lookup.clear();
+        self.lookup.extend_from_slice(sub.to_bytes());
+        self.lookup.push(b'/');
+        self.lookup.extend_from_slice(self.name);
+        self.lookup.push(0);
+        let Ok(file) = std::ffi::CStr::from_bytes_with_nul(&self.lookup) else { return false };
+        if let Ok(stat) = rustix::fs::statat(fd, file, AtFlags::SYMLINK_NOFOLLOW)
+            && FileType::from_raw_mode(stat.st_mode) == FileType::RegularFile
+        {
+            self.found.push(path.join(std::ffi::OsStr::from_bytes(&self.lookup[..self.lookup.len() - 1])));
+        }
+        true
+    }
+
+    /// Reads the directory open as `fd` (at `path`): the files found are kept, and the names of
+    /// the subdirectories to enter are appended to `names`.
+    fn read(&mut self, fd: &rustix::fd::OwnedFd, path: &Path) {
+        use rustix::fs::{AtFlags, FileType, RawDir};
+        // Out of `self` while it is read: a leaf's lookup needs `self` meanwhile.
+        let mut buf = std::mem::take(&mut self.buf);
+        let mut entries = RawDir::new(fd, buf.spare_capacity_mut());
+        while let Some(Ok(entry)) = entries.next() {
+            let file_name = entry.file_name();
+            let bytes = file_name.to_bytes();
+            if bytes == b"." || bytes == b".." {
+                continue;
+            }
+            let kind = match entry.file_type() {
+                FileType::Unknown => match rustix::fs::statat(fd, file_name, AtFlags::SYMLINK_NOFOLLOW) {
                     Ok(stat) => FileType::from_raw_mode(stat.st_mode),
                     Err(_) => continue,
+                },
+                kind => kind,
+            };
+            match kind {
+                FileType::Directory if !self.skip.iter().any(|s| s.as_bytes() == bytes) => {
+                    let leaf = self.looked_into_leaf(fd, file_name, path);
+                    if !leaf {
+                        self.names.extend_from_slice(file_name.to_bytes_with_nul());
+                    }
                 }
+                FileType::RegularFile if bytes == self.name => {
+                    use std::os::unix::ffi::OsStrExt as _;
+                    self.found.push(path.join(std::ffi::OsStr::from_bytes(bytes)));
+                }
+                _ => {}
             }
-            kind => kind,
-        };
-        match kind {
-            FileType::Directory if !skip.iter().any(|s| s.as_bytes() == bytes) => subdirs.push(file_name.to_owned()),
-            FileType::RegularFile if bytes == name.as_bytes() => {
-                found.push(dir.join(std::ffi::OsStr::from_bytes(bytes)));
-            }
-            _ => {}
         }
+        self.buf = buf;
     }
-    let Ok(parent) = entries.fd() else { return found };
-    let below = subdirs.par_iter().flat_map_iter(|sub| {
-        let path = dir.join(std::ffi::OsStr::from_bytes(sub.to_bytes()));
-        // Not followed if it became a link since it was read.
-        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-        match rustix::fs::openat(parent, sub.as_c_str(), flags, Mode::empty()) {
-            Ok(fd) => find_at(fd, &path, name, skip),
-            Err(_) => Vec::new(),
+
+    /// The subdirectories of the directory open as `fd` (at `path`): `parent` (which the caller
+    /// knows `fd` by), each one's name and its path.
+    fn subdirs(
+        &mut self,
+        parent: usize,
+        fd: &rustix::fd::OwnedFd,
+        path: &Path,
+    ) -> Vec<(usize, std::ffi::CString, PathBuf)> {
+        use std::os::unix::ffi::OsStrExt as _;
+        let start = self.names.len();
+        self.read(fd, path);
+        let names = self.names.split_off(start);
+        names
+            .split_inclusive(|b| *b == 0)
+            .filter_map(|name| {
+                let name = std::ffi::CStr::from_bytes_until_nul(name).ok()?;
+                Some((parent, name.to_owned(), path.join(std::ffi::OsStr::from_bytes(name.to_bytes()))))
+            })
+            .collect()
+    }
+
+    /// Everything below the directory open as `fd`, at `path` (restored on return).
+    fn below(&mut self, fd: &rustix::fd::OwnedFd, path: &mut PathBuf) {
+        use std::os::unix::ffi::OsStrExt as _;
+        let start = self.names.len();
+        self.read(fd, path);
+        let mut at = start;
+        while let Some(name) = self.names.get(at..).and_then(|rest| std::ffi::CStr::from_bytes_until_nul(rest).ok()) {
+            at += name.to_bytes_with_nul().len();
+            let sub = Self::open(fd, name);
+            path.push(std::ffi::OsStr::from_bytes(name.to_bytes()));
+            if let Some(sub) = sub {
+                self.below(&sub, path);
+            }
+            path.pop();
         }
-    });
-    found.extend(below.collect::<Vec<_>>());
-    found
+        self.names.truncate(start);
+    }
+
+    /// Opens the subdirectory `name` of `parent`; not followed if it became a link since it was
+    /// read.
+    fn open(parent: &rustix::fd::OwnedFd, name: &std::ffi::CStr) -> Option<rustix::fd::OwnedFd> {
+        use rustix::fs::{Mode, OFlags};
+        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        rustix::fs::openat(parent, name, flags, Mode::empty()).ok()
+    }
 }
 
 /// One entry of a directory tree: its path relative to the root (with `/`), and whether it is
@@ -508,5 +679,45 @@ mod tests {
         // The root itself may be the file, and a missing root finds nothing.
         assert_eq!(find_files_named(&root.join("a/.pave.toml"), ".pave.toml", &[]), [root.join("a/.pave.toml")]);
         assert!(find_files_named(&root.join("missing"), ".pave.toml", &[]).is_empty());
+    }
+
+    /// Wide roots (walked a subdirectory per task) and narrow ones (split one level down), leaf
+    /// directories (looked into, not read, where the link count says they are leaves) and
+    /// others: the walk finds what a plain recursive `read_dir` finds.
+    #[test]
+    fn find_files_named_finds_what_a_plain_walk_finds() {
+        fn plain(dir: &Path, found: &mut Vec<PathBuf>) {
+            for entry in std::fs::read_dir(dir).unwrap().flatten() {
+                let kind = entry.file_type().unwrap();
+                let name = entry.file_name();
+                if kind.is_dir() && name != ".git" {
+                    plain(&entry.path(), found);
+                } else if kind.is_file() && name == ".pave.toml" {
+                    found.push(entry.path());
+                }
+            }
+        }
+        for width in [1, 3, 12] {
+            let tmp = tempfile::tempdir().unwrap();
+            let root = tmp.path();
+            for i in 0..width {
+                for rel in ["", "a/", "a/b/", "a/b/c/", "d/", "e/f/", "e/g/h/"] {
+                    let dir = root.join(format!("r{i}/{rel}"));
+                    std::fs::create_dir_all(&dir).unwrap();
+                    // A project in some directories, leaves or not; a file of another name in all.
+                    if (i + rel.len()) % 3 != 0 {
+                        std::fs::write(dir.join(".pave.toml"), "x").unwrap();
+                    }
+                    std::fs::write(dir.join("README.md"), "x").unwrap();
+                }
+                std::fs::create_dir_all(root.join(format!("r{i}/.git/refs"))).unwrap();
+                std::fs::write(root.join(format!("r{i}/.git/.pave.toml")), "x").unwrap();
+            }
+            let mut expected = Vec::new();
+            plain(root, &mut expected);
+            expected.sort();
+            assert!(expected.len() > width, "width {width}: the tree has projects");
+            assert_eq!(find_files_named(root, ".pave.toml", &[".git"]), expected, "width {width}");
+        }
     }
 }

@@ -75,9 +75,13 @@ impl ProjectRepo {
         let Some(workdir) = repo.workdir().map(Path::to_path_buf) else {
             return Ok(Err(Refusal::NotARepository));
         };
+        // libgit2 resolved the work tree's links itself. The usual case in a fleet, the project
+        // at the top of its repository, found by a walk that follows no links, with the git
+        // directory in its `.git`: nothing is left to resolve or look for.
+        if dir == workdir && repo.path() == workdir.join(".git") {
+            return Ok(Ok(Self { repo, prefix: String::new(), workdir, tracked: std::cell::OnceCell::new() }));
+        }
         let canon_dir = crate::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-        // libgit2 resolved the work tree's links itself: the usual case, the project at the
-        // top of its repository, needs no second resolution.
         let mut canon_work =
             if workdir == canon_dir { canon_dir.clone() } else { crate::fs::canonicalize(&workdir).unwrap_or(workdir) };
         // A `.git` file pointing at a separate git directory (`git init --separate-git-dir`)
