@@ -36,6 +36,8 @@ pub(super) struct Refs<'a> {
     pub write: &'a str,
     /// Why a project's branch may not be written now (uncommitted changes in a checkout), by row.
     pub refuse: &'a dyn Fn(usize) -> Option<String>,
+    /// Where what is read and written is remembered for the next run (local checkouts).
+    pub memo: Option<&'a super::memo::Memo>,
 }
 
 /// A branch this run wrote, for the push that follows.
@@ -133,6 +135,9 @@ fn prepare(
     let branch = fleet.opts.branch.clone().unwrap_or_else(|| format!("pave/{}-{target}", file.template.name));
     row.branch = Some(branch.clone());
     let start = refs.commits.subtree_id(refs.base, &job.prefix).map_err(|e| e.to_string())?.unwrap_or_default();
+    if let Some(memo) = refs.memo {
+        memo.learn_base(refs.base, &job.prefix, &text, &start);
+    }
     let inputs = inputs_digest(fleet, &catalog, &file, &target, &start)?;
     Ok(Some((branch, Prepared { row: job.row, prefix: job.prefix, file, catalog, target, inputs })))
 }
@@ -140,7 +145,7 @@ fn prepare(
 /// `Pave-Inputs`: what an upgrade commit is a function of: pave's version, the template versions
 /// (their content), the project's record, the fleet's answers and conflict policy, and the
 /// project's tree at the base. Equal inputs give an equal commit, so nothing needs doing.
-fn inputs_digest(
+pub(super) fn inputs_digest(
     fleet: &Fleet<'_>,
     catalog: &Catalog,
     file: &ProjectFile,
@@ -215,7 +220,8 @@ fn upgrade_branch(
             }
             return Ok(None);
         }
-        Some(BranchState::OnBase(chain)) if same_inputs(chain, &preps) => {
+        Some(BranchState::OnBase(chain)) if same_inputs(chain, &inputs_of(&preps)) => {
+            remember(refs, existing.as_deref(), chain.iter());
             set_all(rows, Outcome::Unchanged);
             for (p, c) in preps.iter().zip(chain) {
                 rows[p.row].commit = Some(c.id.clone());
@@ -275,6 +281,7 @@ fn upgrade_branch(
     let moved = fleet
         .timed(Phase::Commit, || refs.commits.set_ref(&write_ref, &tip.id, current.as_deref()))
         .map_err(|e| err(&e))?;
+    remember(refs, moved.then_some(tip.id.as_str()), built.iter().map(|(_, c)| c));
     let built_rows: Vec<usize> = built.iter().map(|(r, _)| *r).collect();
     for (row, c) in &built {
         let row = &mut rows[*row];
@@ -291,6 +298,13 @@ fn upgrade_branch(
     Ok(moved.then(|| written(branch, tip.id.clone(), existing, built_rows, &prefix_of, true)))
 }
 
+/// Teaches the memo the commits (oldest first) the branch at `tip` holds on the base.
+fn remember<'c>(refs: &Refs<'_>, tip: Option<&str>, chain: impl Iterator<Item = &'c PaveCommit>) {
+    if let (Some(memo), Some(tip)) = (refs.memo, tip) {
+        memo.learn_chain(tip, refs.base, &chain.cloned().collect::<Vec<_>>());
+    }
+}
+
 /// The branch as this run leaves it, for the push and the pull request.
 fn written(
     branch: &str,
@@ -305,8 +319,13 @@ fn written(
 }
 
 /// Whether a branch's commits were made from exactly these inputs, in this order.
-fn same_inputs(chain: &[PaveCommit], preps: &[Prepared]) -> bool {
-    chain.len() == preps.len() && chain.iter().zip(preps).all(|(c, p)| c.inputs.as_deref() == Some(p.inputs.as_str()))
+pub(super) fn same_inputs(chain: &[PaveCommit], inputs: &[&str]) -> bool {
+    chain.len() == inputs.len() && chain.iter().zip(inputs).all(|(c, i)| c.inputs.as_deref() == Some(*i))
+}
+
+/// Each project's inputs, in order.
+fn inputs_of(preps: &[Prepared]) -> Vec<&str> {
+    preps.iter().map(|p| p.inputs.as_str()).collect()
 }
 
 /// The other pave branches of the same template in the repository, with their versions.

@@ -7,6 +7,7 @@ pub(crate) mod dates;
 pub(crate) mod history;
 pub(crate) mod history_remote;
 mod html;
+pub(crate) mod memo;
 pub(crate) mod org;
 mod owners;
 mod pr_body;

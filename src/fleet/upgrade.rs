@@ -95,6 +95,10 @@ pub(crate) struct Fleet<'a> {
     nanos: [AtomicU64; 4],
     /// `--open-prs`: the pull requests' side.
     pulls: Option<&'a super::pulls::Pulls<'a>>,
+    /// What earlier runs learned, and this one learns, of local checkouts' commits.
+    memo: Option<&'a super::memo::Memo>,
+    /// Local checkouts recognised unchanged from their branches and the memo.
+    recalled: AtomicU64,
 }
 
 impl<'a> Fleet<'a> {
@@ -103,12 +107,26 @@ impl<'a> Fleet<'a> {
         opts: &'a FleetOptions,
         catalog_for: &'a (dyn Fn(Option<&str>) -> Result<Catalog, String> + Sync),
     ) -> Self {
-        Self { opts, catalog_for, digests: Mutex::new(HashMap::new()), nanos: Default::default(), pulls: None }
+        Self {
+            opts,
+            catalog_for,
+            digests: Mutex::new(HashMap::new()),
+            nanos: Default::default(),
+            pulls: None,
+            memo: None,
+            recalled: AtomicU64::new(0),
+        }
     }
 
     /// Opens or updates a pull request for each branch pushed.
     pub(crate) fn with_pulls(mut self, pulls: &'a super::pulls::Pulls<'a>) -> Self {
         self.pulls = Some(pulls);
+        self
+    }
+
+    /// Recognises unchanged local checkouts from their refs and `memo`, and teaches it.
+    pub(crate) fn with_memo(mut self, memo: &'a super::memo::Memo) -> Self {
+        self.memo = Some(memo);
         self
     }
 
@@ -119,6 +137,11 @@ impl<'a> Fleet<'a> {
         let spent = u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX);
         self.nanos[phase as usize].fetch_add(spent, Ordering::Relaxed);
         out
+    }
+
+    /// How many local checkouts were recognised unchanged without opening them.
+    pub(crate) fn recalled(&self) -> u64 {
+        self.recalled.load(Ordering::Relaxed)
     }
 
     /// The time spent so far in each phase.
@@ -186,6 +209,12 @@ impl<'a> Fleet<'a> {
 
     /// A local checkout: each project checked (dirty, detached...), then upgraded from HEAD.
     fn local(&self, projects: &[Project]) -> Vec<RepoOutcome> {
+        if let Some(memo) = self.memo
+            && let Some(rows) = self.timed(Phase::Plan, || super::memo::recall(self, memo, projects))
+        {
+            self.recalled.fetch_add(1, Ordering::Relaxed);
+            return rows;
+        }
         let mut rows: Vec<RepoOutcome> =
             projects.iter().map(|p| RepoOutcome::new(p.name.clone(), p.dir.display().to_string(), None)).collect();
         let mut jobs = Vec::new();
@@ -220,6 +249,7 @@ impl<'a> Fleet<'a> {
             existing: "refs/heads/",
             write: "refs/heads/",
             refuse: &dirty,
+            memo: self.memo,
         };
         branch::upgrade(&refs, jobs, self, &mut rows);
         rows
@@ -267,6 +297,7 @@ impl<'a> Fleet<'a> {
             existing: TRACKING,
             write: "refs/heads/",
             refuse: &|_| None,
+            memo: None,
         };
         let written = branch::upgrade(&refs, jobs, self, &mut rows);
         if !self.opts.push {

@@ -654,3 +654,67 @@ fn fleet_shards_are_the_same_whether_walked_or_listed() {
     assert!(!names(&walked).is_empty() && names(&walked).len() < 6, "a real share: {:?}", names(&walked));
     assert_eq!(names(&walked), names(&listed));
 }
+
+/// A re-run recognises unchanged repositories from their branches and what the last run
+/// learned (the memo in the user's cache), and gives the rows the long way gives; whatever moved
+/// still takes the long way: a new commit on the base, a branch moved by hand, a merge in
+/// progress. A re-run with nothing changed does not write the memo; a broken one is ignored.
+#[test]
+fn fleet_upgrade_re_run_from_the_memo_notices_whatever_moved() {
+    let s = fleet_of(&["fleet/svc-clean", "fleet/svc-edited", "fleet/mono"]);
+    let memo = "home/.cache/pave/fleet-memo.json";
+    let out = pave(s).args(["fleet", "upgrade", "fleet"]).run();
+    assert!(out.exists(memo), "the first run keeps what it learned");
+    let identity = |s: &Sandbox| {
+        let meta = std::fs::metadata(s.path(memo)).unwrap();
+        (std::os::unix::fs::MetadataExt::ino(&meta), meta.modified().unwrap(), s.read(memo))
+    };
+    let kept = identity(&out);
+
+    // Unchanged: from the memo, then the long way (the memo removed): the same rows.
+    let out = out
+        .then()
+        .args(["fleet", "upgrade", "fleet", "--report", "memo.json", "-v"])
+        .stderr_contains("3 of 3 repositories recognised unchanged")
+        .run();
+    assert_eq!(identity(&out), kept, "a re-run with nothing changed writes nothing, the memo included");
+    out.remove(memo);
+    let out = out
+        .then()
+        .args(["fleet", "upgrade", "fleet", "--report", "long.json", "-v"])
+        .stderr_contains("0 of 3 repositories recognised unchanged")
+        .run();
+    let rows = |s: &Sandbox, rel: &str| report(s, rel)["projects"].clone();
+    assert_eq!(rows(&out, "memo.json"), rows(&out, "long.json"));
+    assert!(outcomes(&report(&out, "memo.json")).values().all(|o| o == "unchanged"));
+
+    // Whatever moved is noticed.
+    out.write("fleet/svc-clean/docs/notes.md", "a new commit on main\n");
+    out.commit_all("fleet/svc-clean", "notes");
+    out.git("fleet/svc-edited", &["branch", "-f", BRANCH, "HEAD"]);
+    let mono_head = out.head("fleet/mono");
+    out.write("fleet/mono/.git/MERGE_HEAD", format!("{mono_head}\n"));
+    let out = out
+        .then()
+        .args(["fleet", "upgrade", "fleet", "--report", "moved.json", "-v"])
+        .stderr_contains("0 of 3 repositories recognised unchanged")
+        .status(1)
+        .run();
+    let r = report(&out, "moved.json");
+    assert_eq!(project(&r, "fleet/svc-clean")["outcome"], "regenerated", "a new commit on the base");
+    assert_eq!(project(&r, "fleet/svc-edited")["outcome"], "merged", "the branch moved onto the base");
+    for path in ["fleet/mono/services/a", "fleet/mono/services/b"] {
+        let row = project(&r, path);
+        assert_eq!(row["outcome"], "failed", "{path}: {row}");
+        assert!(row["error"].as_str().unwrap_or_default().contains("merge is in progress"), "{path}: {row}");
+    }
+    out.remove("fleet/mono/.git/MERGE_HEAD");
+
+    // A memo that is not one: ignored, and replaced by what this run learns.
+    out.write(memo, "not a memo");
+    let out = out.then().args(["fleet", "upgrade", "fleet", "--report", "broken.json"]).run();
+    let o = outcomes(&report(&out, "broken.json"));
+    assert_eq!(o["fleet/svc-clean"], "unchanged", "{o:?}");
+    assert_eq!(o["fleet/mono/services/a"], "unchanged", "{o:?}");
+    assert!(out.read(memo).starts_with('{'), "the memo was written again");
+}
