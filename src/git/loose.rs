@@ -34,9 +34,10 @@ impl LooseRefs {
                 return None;
             }
         }
-        // A linked work tree's or a submodule's git directory says where the rest is.
-        if ["commondir", "gitdir"].iter().chain(&BUSY).any(|name| std::fs::symlink_metadata(git_dir.join(name)).is_ok())
-        {
+        // A linked work tree's or a submodule's git directory says where the rest is. Only a
+        // certain absence counts: a name that cannot be looked up takes the long way too.
+        let absent = |name: &&str| matches!(std::fs::symlink_metadata(git_dir.join(name)), Err(e) if e.kind() == std::io::ErrorKind::NotFound);
+        if !["commondir", "gitdir"].iter().chain(&BUSY).all(absent) {
             return None;
         }
         Some(Self { git_dir, packed: std::cell::OnceCell::new() })
