@@ -80,14 +80,7 @@ pub(super) fn run(ctx: &Context, args: &FleetUpgradeArgs) -> Result<i32> {
         _ => None,
     };
     let started = Instant::now();
-    let memo = repos
-        .iter()
-        .any(|r| matches!(r, Repo::Local(_)))
-        .then(|| crate::fleet::memo::Memo::load(crate::fleet::memo::Memo::default_path()));
     let mut fleet = Fleet::new(&opts, &catalog_for);
-    if let Some(memo) = &memo {
-        fleet = fleet.with_memo(memo);
-    }
     if let Some(pulls) = &pulls {
         let ids: Vec<crate::github::RepoId> = repos
             .iter()
@@ -112,8 +105,12 @@ pub(super) fn run(ctx: &Context, args: &FleetUpgradeArgs) -> Result<i32> {
             .collect()
     });
     progress.finish();
-    if let Some(memo) = &memo {
-        keep(ctx, memo, &fleet, count, args.dry_run);
+    if repos.iter().any(|r| matches!(r, Repo::Local(_))) {
+        ctx.printer.verbose(&format!(
+            "{} of {count} {} recognised unchanged from their branches and what earlier runs learned",
+            fleet.recalled(),
+            if count == 1 { "repository" } else { "repositories" }
+        ));
     }
     let elapsed = started.elapsed().as_secs_f64();
 
@@ -138,20 +135,6 @@ pub(super) fn run(ctx: &Context, args: &FleetUpgradeArgs) -> Result<i32> {
     } else {
         exit::OK
     })
-}
-
-/// Saves what the run learned (not in a dry run, which writes nothing) and says how much it
-/// spared. The memo is only ever a shortcut: failing to keep it costs the next run its speed,
-/// not its result.
-fn keep(ctx: &Context, memo: &crate::fleet::memo::Memo, fleet: &Fleet<'_>, count: usize, dry_run: bool) {
-    ctx.printer.verbose(&format!(
-        "{} of {count} {} recognised unchanged from their branches and what earlier runs learned",
-        fleet.recalled(),
-        if count == 1 { "repository" } else { "repositories" }
-    ));
-    if !dry_run && let Err(e) = memo.save() {
-        ctx.printer.verbose(&format!("the fleet's memo was not saved: {e}"));
-    }
 }
 
 /// An error's first line, with its hint.

@@ -221,7 +221,7 @@ fn upgrade_branch(
             return Ok(None);
         }
         Some(BranchState::OnBase(chain)) if same_inputs(chain, &inputs_of(&preps)) => {
-            remember(refs, existing.as_deref(), chain.iter());
+            remember(refs, branch, existing.as_deref(), chain.iter());
             set_all(rows, Outcome::Unchanged);
             for (p, c) in preps.iter().zip(chain) {
                 rows[p.row].commit = Some(c.id.clone());
@@ -281,7 +281,7 @@ fn upgrade_branch(
     let moved = fleet
         .timed(Phase::Commit, || refs.commits.set_ref(&write_ref, &tip.id, current.as_deref()))
         .map_err(|e| err(&e))?;
-    remember(refs, moved.then_some(tip.id.as_str()), built.iter().map(|(_, c)| c));
+    remember(refs, branch, moved.then_some(tip.id.as_str()), built.iter().map(|(_, c)| c));
     let built_rows: Vec<usize> = built.iter().map(|(r, _)| *r).collect();
     for (row, c) in &built {
         let row = &mut rows[*row];
@@ -298,10 +298,10 @@ fn upgrade_branch(
     Ok(moved.then(|| written(branch, tip.id.clone(), existing, built_rows, &prefix_of, true)))
 }
 
-/// Teaches the memo the commits (oldest first) the branch at `tip` holds on the base.
-fn remember<'c>(refs: &Refs<'_>, tip: Option<&str>, chain: impl Iterator<Item = &'c PaveCommit>) {
+/// Teaches the memo the commits (oldest first) `branch` holds at `tip` on the base.
+fn remember<'c>(refs: &Refs<'_>, branch: &str, tip: Option<&str>, chain: impl Iterator<Item = &'c PaveCommit>) {
     if let (Some(memo), Some(tip)) = (refs.memo, tip) {
-        memo.learn_chain(tip, refs.base, &chain.cloned().collect::<Vec<_>>());
+        memo.learn_chain(branch, tip, refs.base, &chain.cloned().collect::<Vec<_>>());
     }
 }
 

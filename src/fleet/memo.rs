@@ -1,15 +1,17 @@
-//! What the fleet learned about commits, kept between runs: a project's record and tree at a
-//! base commit, and the commits a pave branch holds on a base. Commits never change, so nothing
-//! here can go stale: what moves is the branches, and those are read afresh every run. A re-run
-//! of a repository whose branches have not moved ([`recall`]) then needs neither libgit2 nor a
-//! single object (docs/decisions.md, "An unchanged repository is recognised from its refs and
-//! what pave already knows"); Renovate's repository cache does the same for its branches.
+//! What a fleet run learned of a checkout's commits, kept in its git directory
+//! (`.git/pave-fleet-memo.json`) for the next run: each project's record and tree at the base
+//! commit, and the commits pave's branch holds on it. Commits never change, so a fact found
+//! under the same commit ids is still true: what moves is the branches, and those are read
+//! afresh every run. A re-run of a checkout whose branches have not moved ([`recall`]) then needs
+//! neither libgit2 nor a single object (docs/decisions.md, "An unchanged repository is
+//! recognised from its refs and what pave already knows"); Renovate's repository cache does the
+//! same for its branches.
 //!
-//! Kept in `$XDG_CACHE_HOME/pave/fleet-memo.json` (else `~/.cache/pave/`), written at the end of
-//! a run that learned something, never by a dry run or a run that learned nothing. A missing,
-//! unreadable or foreign file is an empty memo: everything takes the long way, as before.
+//! One small file a repository, written (atomically) by a run that learned something there, never
+//! by a dry run. A missing, unreadable or foreign file is an empty memo: the checkout takes the
+//! long way, as before, and the long way teaches it.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -21,19 +23,29 @@ use super::upgrade::{Fleet, Outcome, RepoOutcome};
 use crate::git::{LooseRefs, PaveCommit};
 use crate::project::{FILE_NAME, ProjectFile};
 
+/// The memo's name in the git directory.
+pub(crate) const FILE: &str = "pave-fleet-memo.json";
+
 /// The file's format; another is ignored (and replaced by the next run that learns).
 const FORMAT: u32 = 1;
-
-/// Beyond this many facts, those this run did not use are forgotten when it saves.
-const KEEP: usize = 200_000;
 
 /// A project's record and tree at a base commit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Base {
+    /// The base commit.
+    pub commit: String,
     /// `.pave.toml` as committed.
     pub record: String,
     /// The id of the project's tree (the directory's, or the root's).
     pub tree: String,
+}
+
+/// pave's commits on a branch, from the base up to the tip.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Chain {
+    tip: String,
+    base: String,
+    links: Vec<Link>,
 }
 
 /// One of pave's commits on a branch.
@@ -44,116 +56,91 @@ struct Link {
     inputs: Option<String>,
 }
 
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 struct Facts {
     format: u32,
-    /// `BASE PREFIX` → the record and tree.
-    bases: HashMap<String, Base>,
-    /// `TIP BASE` → pave's commits from the base up to the tip (oldest first).
-    chains: HashMap<String, Vec<Link>>,
+    /// A project's directory (`""` or ending in `/`) → its record and tree at the base last seen.
+    bases: BTreeMap<String, Base>,
+    /// A pave branch → its commits, as last seen.
+    chains: BTreeMap<String, Chain>,
 }
 
-#[derive(Debug, Default)]
-struct State {
-    facts: Facts,
-    /// Keys this run used or learned (`b KEY`, `c KEY`).
-    used: HashSet<String>,
-    learned: bool,
-}
-
-/// The memo of one run.
+/// The memo of one repository, for one run.
 #[derive(Debug)]
 pub(crate) struct Memo {
     path: PathBuf,
-    state: Mutex<State>,
+    facts: Mutex<(Facts, bool)>,
 }
 
 impl Memo {
-    /// The memo kept at `path`; empty when there is none or it cannot be read.
-    pub(crate) fn load(path: PathBuf) -> Self {
+    /// The memo kept in the git directory `git_dir`; empty when there is none or it cannot be
+    /// read.
+    pub(crate) fn load(git_dir: &Path) -> Self {
+        let path = git_dir.join(FILE);
         let facts = crate::fs::read(&path)
             .ok()
             .and_then(|bytes| serde_json::from_slice::<Facts>(&bytes).ok())
             .filter(|f| f.format == FORMAT)
             .unwrap_or_default();
-        Self { path, state: Mutex::new(State { facts, ..State::default() }) }
+        Self { path, facts: Mutex::new((facts, false)) }
     }
 
-    /// Where the memo is kept: beside the catalogs' cache.
-    pub(crate) fn default_path() -> PathBuf {
-        crate::remote::cache_root().with_file_name("fleet-memo.json")
-    }
-
-    fn state(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    fn facts(&self) -> std::sync::MutexGuard<'_, (Facts, bool)> {
+        self.facts.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The record and tree of the project at `prefix` of the commit `base`, if known.
     pub(crate) fn base(&self, base: &str, prefix: &str) -> Option<Base> {
-        let key = format!("{base} {prefix}");
-        let mut state = self.state();
-        let found = state.facts.bases.get(&key).cloned()?;
-        state.used.insert(format!("b {key}"));
-        Some(found)
+        self.facts().0.bases.get(prefix).filter(|b| b.commit == base).cloned()
     }
 
-    /// pave's commits from `base` up to `tip`, if known.
-    pub(crate) fn chain(&self, tip: &str, base: &str) -> Option<Vec<PaveCommit>> {
-        let key = format!("{tip} {base}");
-        let mut state = self.state();
-        let links = state.facts.chains.get(&key)?;
-        let chain = links
-            .iter()
-            .map(|l| PaveCommit { id: l.id.clone(), tree: l.tree.clone(), inputs: l.inputs.clone() })
-            .collect();
-        state.used.insert(format!("c {key}"));
-        Some(chain)
+    /// pave's commits from `base` up to `tip` on `branch`, if known.
+    pub(crate) fn chain(&self, branch: &str, tip: &str, base: &str) -> Option<Vec<PaveCommit>> {
+        let facts = self.facts();
+        let chain = facts.0.chains.get(branch).filter(|c| c.tip == tip && c.base == base)?;
+        Some(
+            chain
+                .links
+                .iter()
+                .map(|l| PaveCommit { id: l.id.clone(), tree: l.tree.clone(), inputs: l.inputs.clone() })
+                .collect(),
+        )
     }
 
     /// Learns the project's record and tree at `prefix` of `base`.
     pub(crate) fn learn_base(&self, base: &str, prefix: &str, record: &str, tree: &str) {
-        let key = format!("{base} {prefix}");
-        let mut state = self.state();
-        let fact = Base { record: record.to_string(), tree: tree.to_string() };
-        if state.facts.bases.get(&key) != Some(&fact) {
-            state.facts.bases.insert(key.clone(), fact);
-            state.learned = true;
+        let fact = Base { commit: base.to_string(), record: record.to_string(), tree: tree.to_string() };
+        let mut facts = self.facts();
+        if facts.0.bases.get(prefix) != Some(&fact) {
+            facts.0.bases.insert(prefix.to_string(), fact);
+            facts.1 = true;
         }
-        state.used.insert(format!("b {key}"));
     }
 
-    /// Learns that the branch at `tip` holds `chain` (oldest first) on `base`.
-    pub(crate) fn learn_chain(&self, tip: &str, base: &str, chain: &[PaveCommit]) {
-        let key = format!("{tip} {base}");
-        let links: Vec<Link> =
+    /// Learns that `branch` at `tip` holds `chain` (oldest first) on `base`.
+    pub(crate) fn learn_chain(&self, branch: &str, tip: &str, base: &str, chain: &[PaveCommit]) {
+        let links =
             chain.iter().map(|c| Link { id: c.id.clone(), tree: c.tree.clone(), inputs: c.inputs.clone() }).collect();
-        let mut state = self.state();
-        if state.facts.chains.get(&key) != Some(&links) {
-            state.facts.chains.insert(key.clone(), links);
-            state.learned = true;
+        let fact = Chain { tip: tip.to_string(), base: base.to_string(), links };
+        let mut facts = self.facts();
+        if facts.0.chains.get(branch) != Some(&fact) {
+            facts.0.chains.insert(branch.to_string(), fact);
+            facts.1 = true;
         }
-        state.used.insert(format!("c {key}"));
     }
 
-    /// Writes the memo when this run learned something (atomically: a concurrent run reads the
-    /// old memo or this one). Past [`KEEP`] facts, only those this run used are kept.
+    /// Writes the memo when this run learned something: in place and not synced. A memo read
+    /// half-written (by a run at the same moment, or after a crash) is not one JSON document, so
+    /// it is read as empty, and only costs that run its speed.
     pub(crate) fn save(&self) -> Result<(), crate::fs::FsError> {
-        let mut state = self.state();
-        if !state.learned {
+        let mut facts = self.facts();
+        if !facts.1 {
             return Ok(());
         }
-        let State { facts, used, .. } = &mut *state;
-        facts.format = FORMAT;
-        if facts.bases.len() + facts.chains.len() > KEEP {
-            facts.bases.retain(|k, _| used.contains(&format!("b {k}")));
-            facts.chains.retain(|k, _| used.contains(&format!("c {k}")));
-        }
-        let bytes = serde_json::to_vec(&*facts).unwrap_or_default();
-        if let Some(dir) = self.path.parent() {
-            crate::fs::create_dir_all(dir)?;
-        }
-        crate::fs::write_atomic(&self.path, &bytes, false)?;
-        state.learned = false;
+        facts.0.format = FORMAT;
+        let bytes = serde_json::to_vec(&facts.0).unwrap_or_default();
+        crate::fs::write_cache(&self.path, &bytes)?;
+        facts.1 = false;
         Ok(())
     }
 }
@@ -162,15 +149,15 @@ impl Memo {
 /// from its refs and the memo alone: the same rows the long way gives. `None` when anything is
 /// not known or not so (a moved branch, a base never seen, a template now elsewhere...): the
 /// repository then takes the long way, which learns what this lacked.
-pub(super) fn recall(fleet: &Fleet<'_>, memo: &Memo, projects: &[Project]) -> Option<Vec<RepoOutcome>> {
-    let top = super::repo_key(&projects.first()?.dir);
-    let refs = LooseRefs::open(&top)?;
+pub(super) fn recall(fleet: &Fleet<'_>, top: &Path, memo: &Memo, projects: &[Project]) -> Option<Vec<RepoOutcome>> {
+    let refs = LooseRefs::open(top)?;
     let (_, base) = refs.head()?;
     let mut rows = Vec::with_capacity(projects.len());
-    // Branch → each project's row, prefix and inputs, in the order found (as the long way).
-    let mut branches: BTreeMap<String, Vec<(usize, String)>> = BTreeMap::new();
+    // Each branch's known commits, and its projects' rows and inputs, in the order found (as the
+    // long way). A branch that moved is found out before any input is computed.
+    let mut branches: BTreeMap<String, (Vec<PaveCommit>, Vec<Recalled>)> = BTreeMap::new();
     for (i, p) in projects.iter().enumerate() {
-        let prefix = prefix_in(&top, &p.dir)?;
+        let prefix = prefix_in(top, &p.dir)?;
         let known = memo.base(&base, &prefix)?;
         let file = ProjectFile::parse(&format!("{}/{FILE_NAME}", p.name), &known.record).ok()?;
         if fleet.opts.template.as_ref().is_some_and(|t| t != &file.template.name) {
@@ -179,6 +166,10 @@ pub(super) fn recall(fleet: &Fleet<'_>, memo: &Memo, projects: &[Project]) -> Op
         let catalog = (fleet.catalog_for)(file.template.catalog.as_deref()).ok()?;
         let target = crate::upgrade::target(&catalog, &file, &fleet.request()).ok()??;
         let branch = fleet.opts.branch.clone().unwrap_or_else(|| format!("pave/{}-{target}", file.template.name));
+        if !branches.contains_key(&branch) {
+            let chain = memo.chain(&branch, &refs.branch(&branch)?, &base)?;
+            branches.insert(branch.clone(), (chain, Vec::new()));
+        }
         let inputs = inputs_digest(fleet, &catalog, &file, &target, &known.tree).ok()?;
         let mut row = RepoOutcome::new(p.name.clone(), p.dir.display().to_string(), None);
         row.template.clone_from(&file.template.name);
@@ -187,21 +178,22 @@ pub(super) fn recall(fleet: &Fleet<'_>, memo: &Memo, projects: &[Project]) -> Op
         row.branch = Some(branch.clone());
         row.outcome = Outcome::Unchanged;
         rows.push(row);
-        branches.entry(branch).or_default().push((i, inputs));
+        branches.get_mut(&branch)?.1.push((i, inputs));
     }
-    for (branch, projects) in branches {
-        let tip = refs.branch(&branch)?;
-        let chain = memo.chain(&tip, &base)?;
+    for (chain, projects) in branches.values() {
         let inputs: Vec<&str> = projects.iter().map(|(_, inputs)| inputs.as_str()).collect();
-        if !same_inputs(&chain, &inputs) {
+        if !same_inputs(chain, &inputs) {
             return None;
         }
-        for ((row, _), commit) in projects.iter().zip(&chain) {
+        for ((row, _), commit) in projects.iter().zip(chain) {
             rows[*row].commit = Some(commit.id.clone());
         }
     }
     Some(rows)
 }
+
+/// A project [`recall`] found: its row, and its inputs.
+type Recalled = (usize, String);
 
 /// The project's directory relative to the top of its work tree: `""` or ending in `/`.
 fn prefix_in(top: &Path, dir: &Path) -> Option<String> {
@@ -217,42 +209,46 @@ mod tests {
         PaveCommit { id: id.into(), tree: format!("t{id}"), inputs: Some(inputs.into()) }
     }
 
-    #[cfg(unix)]
     #[test]
     fn a_run_that_learns_nothing_writes_nothing_and_what_is_learned_comes_back() {
         let tmp = tempfile::tempdir().unwrap();
-        let path = tmp.path().join("cache/fleet-memo.json");
-        let memo = Memo::load(path.clone());
+        let git_dir = tmp.path();
+        let path = git_dir.join(FILE);
+        let memo = Memo::load(git_dir);
         assert_eq!(memo.base("b1", ""), None);
         memo.save().unwrap();
         assert_eq!(crate::fs::entry_kind(&path).unwrap(), None, "nothing learned, nothing written");
 
         memo.learn_base("b1", "", "[template]\n", "tree1");
-        memo.learn_chain("tip1", "b1", &[commit("c1", "i1")]);
+        memo.learn_chain("pave/app-2.0.0", "tip1", "b1", &[commit("c1", "i1")]);
         memo.save().unwrap();
-        // The file as written: a rewrite, even of the same bytes, is a new file (an atomic
-        // write renames a new one into place).
-        let identity = |p: &Path| {
-            #[allow(clippy::disallowed_methods)] // a test looking at the file itself
-            let meta = std::fs::metadata(p).unwrap();
-            (meta.modified().unwrap(), std::os::unix::fs::MetadataExt::ino(&meta))
-        };
-        let before = identity(&path);
+        // The same facts, laid out otherwise: a rewrite would lay them out as `save` does.
+        let pretty =
+            |bytes: &[u8]| serde_json::to_vec_pretty(&serde_json::from_slice::<Facts>(bytes).unwrap()).unwrap();
+        let laid_out = pretty(&crate::fs::read(&path).unwrap());
+        crate::fs::write_cache(&path, &laid_out).unwrap();
 
-        let again = Memo::load(path.clone());
-        assert_eq!(again.base("b1", ""), Some(Base { record: "[template]\n".into(), tree: "tree1".into() }));
-        assert_eq!(again.chain("tip1", "b1"), Some(vec![commit("c1", "i1")]));
-        assert_eq!(again.chain("tip1", "b2"), None, "a chain is known on its base only");
+        let again = Memo::load(git_dir);
+        let known = Base { commit: "b1".into(), record: "[template]\n".into(), tree: "tree1".into() };
+        assert_eq!(again.base("b1", ""), Some(known));
+        assert_eq!(again.base("b2", ""), None, "a record is known at its base only");
+        assert_eq!(again.chain("pave/app-2.0.0", "tip1", "b1"), Some(vec![commit("c1", "i1")]));
+        assert_eq!(again.chain("pave/app-2.0.0", "tip2", "b1"), None, "the branch moved");
+        assert_eq!(again.chain("pave/app-2.0.0", "tip1", "b2"), None, "the base moved");
         // Learning what is already known is not learning.
         again.learn_base("b1", "", "[template]\n", "tree1");
         again.save().unwrap();
-        assert_eq!(identity(&path), before, "not written again");
+        assert_eq!(crate::fs::read(&path).unwrap(), laid_out, "not written again");
+        // A newer base replaces the older one.
+        again.learn_base("b2", "", "[template]\n", "tree2");
+        assert_eq!(again.base("b1", ""), None);
+        assert!(again.base("b2", "").is_some());
 
         // A file of another format, or not a memo at all, is an empty memo.
         crate::fs::write_atomic(&path, b"{\"format\": 99, \"bases\": {}, \"chains\": {}}", false).unwrap();
-        assert_eq!(Memo::load(path.clone()).base("b1", ""), None);
+        assert_eq!(Memo::load(git_dir).base("b1", ""), None);
         crate::fs::write_atomic(&path, b"not json", false).unwrap();
-        assert_eq!(Memo::load(path).base("b1", ""), None);
+        assert_eq!(Memo::load(git_dir).base("b1", ""), None);
     }
 
     #[test]

@@ -95,8 +95,6 @@ pub(crate) struct Fleet<'a> {
     nanos: [AtomicU64; 4],
     /// `--open-prs`: the pull requests' side.
     pulls: Option<&'a super::pulls::Pulls<'a>>,
-    /// What earlier runs learned, and this one learns, of local checkouts' commits.
-    memo: Option<&'a super::memo::Memo>,
     /// Local checkouts recognised unchanged from their branches and the memo.
     recalled: AtomicU64,
 }
@@ -113,7 +111,6 @@ impl<'a> Fleet<'a> {
             digests: Mutex::new(HashMap::new()),
             nanos: Default::default(),
             pulls: None,
-            memo: None,
             recalled: AtomicU64::new(0),
         }
     }
@@ -121,12 +118,6 @@ impl<'a> Fleet<'a> {
     /// Opens or updates a pull request for each branch pushed.
     pub(crate) fn with_pulls(mut self, pulls: &'a super::pulls::Pulls<'a>) -> Self {
         self.pulls = Some(pulls);
-        self
-    }
-
-    /// Recognises unchanged local checkouts from their refs and `memo`, and teaches it.
-    pub(crate) fn with_memo(mut self, memo: &'a super::memo::Memo) -> Self {
-        self.memo = Some(memo);
         self
     }
 
@@ -209,12 +200,30 @@ impl<'a> Fleet<'a> {
 
     /// A local checkout: each project checked (dirty, detached...), then upgraded from HEAD.
     fn local(&self, projects: &[Project]) -> Vec<RepoOutcome> {
-        if let Some(memo) = self.memo
-            && let Some(rows) = self.timed(Phase::Plan, || super::memo::recall(self, memo, projects))
+        // What the last run learned of this checkout, in its `.git` directory; recognised
+        // unchanged from it when it can be, else the long way, which teaches it.
+        let top = projects.first().map(|p| super::repo_key(&p.dir));
+        let memo = top.as_ref().map(|top| super::memo::Memo::load(&top.join(".git")));
+        if let (Some(top), Some(memo)) = (&top, &memo)
+            && let Some(rows) = self.timed(Phase::Plan, || super::memo::recall(self, top, memo, projects))
         {
             self.recalled.fetch_add(1, Ordering::Relaxed);
             return rows;
         }
+        let rows = self.local_long_way(projects, memo.as_ref());
+        // A dry run writes nothing; the memo is only ever a shortcut (failing to keep it costs
+        // the next run its speed, not its result).
+        if let (Some(top), Some(memo)) = (&top, &memo)
+            && !self.opts.dry_run
+            && crate::fs::is_dir(&top.join(".git"))
+        {
+            let _ = memo.save();
+        }
+        rows
+    }
+
+    /// [`Self::local`] with libgit2: each project checked (dirty, detached...), then upgraded.
+    fn local_long_way(&self, projects: &[Project], memo: Option<&super::memo::Memo>) -> Vec<RepoOutcome> {
         let mut rows: Vec<RepoOutcome> =
             projects.iter().map(|p| RepoOutcome::new(p.name.clone(), p.dir.display().to_string(), None)).collect();
         let mut jobs = Vec::new();
@@ -249,7 +258,7 @@ impl<'a> Fleet<'a> {
             existing: "refs/heads/",
             write: "refs/heads/",
             refuse: &dirty,
-            memo: self.memo,
+            memo,
         };
         branch::upgrade(&refs, jobs, self, &mut rows);
         rows

@@ -172,6 +172,30 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8], executable: bool) -> Resul
     write_with_mode(path, bytes, replaced_mode(path, executable), executable)
 }
 
+/// Writes `bytes` to `path` in place (written over from the start, then cut to their length;
+/// never through a link), not synced: for a cache whose reader ignores what it cannot parse,
+/// rewritten so often that a new file each time (a temporary file renamed over it) or a
+/// truncation to nothing (after which ext4 writes the file back at once) would cost more than the
+/// cache saves. A reader at the same moment, or after a crash, finds the old bytes, the new ones,
+/// the new ones followed by the end of the old, or a partial file; never another file's bytes.
+pub(crate) fn write_cache(path: &Path, bytes: &[u8]) -> Result<(), FsError> {
+    #[cfg(unix)]
+    {
+        use rustix::fs::{Mode, OFlags};
+        let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        let fd = ctx("write", path, rustix::fs::open(path, flags, Mode::from_raw_mode(0o666)).map_err(Into::into))?;
+        let file = std::fs::File::from(fd);
+        ctx("write", path, std::os::unix::fs::FileExt::write_all_at(&file, bytes, 0))?;
+        ctx("write", path, file.set_len(bytes.len() as u64))
+    }
+    #[cfg(not(unix))]
+    {
+        let tmp = temp_beside(path, bytes, None, false)?;
+        tmp.persist(path).map_err(|e| FsError { op: "write", path: path.to_path_buf(), source: e.error })?;
+        Ok(())
+    }
+}
+
 /// The mode a file written over `path` keeps: the replaced file's permission bits with the
 /// executable bits set (where readable) or cleared; `None` for a new file.
 fn replaced_mode(path: &Path, executable: bool) -> Option<u32> {

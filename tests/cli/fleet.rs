@@ -656,29 +656,38 @@ fn fleet_shards_are_the_same_whether_walked_or_listed() {
 }
 
 /// A re-run recognises unchanged repositories from their branches and what the last run
-/// learned (the memo in the user's cache), and gives the rows the long way gives; whatever moved
-/// still takes the long way: a new commit on the base, a branch moved by hand, a merge in
-/// progress. A re-run with nothing changed does not write the memo; a broken one is ignored.
+/// learned (a memo in each `.git`), and gives the rows the long way gives; whatever moved still
+/// takes the long way: a new commit on the base, a branch moved by hand, a merge in progress. A
+/// re-run with nothing changed does not write the memo; a broken one is ignored.
 #[test]
 fn fleet_upgrade_re_run_from_the_memo_notices_whatever_moved() {
+    const MEMOS: [&str; 3] = [
+        "fleet/svc-clean/.git/pave-fleet-memo.json",
+        "fleet/svc-edited/.git/pave-fleet-memo.json",
+        "fleet/mono/.git/pave-fleet-memo.json",
+    ];
     let s = fleet_of(&["fleet/svc-clean", "fleet/svc-edited", "fleet/mono"]);
-    let memo = "home/.cache/pave/fleet-memo.json";
-    let out = pave(s).args(["fleet", "upgrade", "fleet"]).run();
-    assert!(out.exists(memo), "the first run keeps what it learned");
-    let identity = |s: &Sandbox| {
-        let meta = std::fs::metadata(s.path(memo)).unwrap();
-        (std::os::unix::fs::MetadataExt::ino(&meta), meta.modified().unwrap(), s.read(memo))
-    };
-    let kept = identity(&out);
+    let out = pave(s).args(["fleet", "upgrade", "fleet", "--dry-run"]).run();
+    assert!(MEMOS.iter().all(|m| !out.exists(m)), "a dry run writes no memo");
+    let out = out.then().args(["fleet", "upgrade", "fleet"]).run();
+    assert!(MEMOS.iter().all(|m| out.exists(m)), "the first run keeps what it learned");
+    // The same facts, laid out otherwise: a rewrite would lay them out as pave does.
+    for memo in MEMOS {
+        let facts: serde_json::Value = serde_json::from_str(&out.read(memo)).unwrap();
+        out.write(memo, serde_json::to_string_pretty(&facts).unwrap());
+    }
+    let kept = MEMOS.map(|m| out.read(m));
 
-    // Unchanged: from the memo, then the long way (the memo removed): the same rows.
+    // Unchanged: from the memo, then the long way (the memos removed): the same rows.
     let out = out
         .then()
         .args(["fleet", "upgrade", "fleet", "--report", "memo.json", "-v"])
         .stderr_contains("3 of 3 repositories recognised unchanged")
         .run();
-    assert_eq!(identity(&out), kept, "a re-run with nothing changed writes nothing, the memo included");
-    out.remove(memo);
+    assert_eq!(MEMOS.map(|m| out.read(m)), kept, "a re-run with nothing changed writes nothing, the memo included");
+    for memo in MEMOS {
+        out.remove(memo);
+    }
     let out = out
         .then()
         .args(["fleet", "upgrade", "fleet", "--report", "long.json", "-v"])
@@ -711,10 +720,20 @@ fn fleet_upgrade_re_run_from_the_memo_notices_whatever_moved() {
     out.remove("fleet/mono/.git/MERGE_HEAD");
 
     // A memo that is not one: ignored, and replaced by what this run learns.
-    out.write(memo, "not a memo");
-    let out = out.then().args(["fleet", "upgrade", "fleet", "--report", "broken.json"]).run();
+    out.write(MEMOS[2], "not a memo");
+    let out = out
+        .then()
+        .args(["fleet", "upgrade", "fleet", "--report", "broken.json", "-v"])
+        .stderr_contains("1 of 3 repositories recognised unchanged")
+        .run();
     let o = outcomes(&report(&out, "broken.json"));
     assert_eq!(o["fleet/svc-clean"], "unchanged", "{o:?}");
+    assert_eq!(o["fleet/svc-edited"], "merged", "{o:?}");
     assert_eq!(o["fleet/mono/services/a"], "unchanged", "{o:?}");
-    assert!(out.read(memo).starts_with('{'), "the memo was written again");
+    assert_eq!(o["fleet/mono/services/b"], "unchanged", "{o:?}");
+    assert!(out.read(MEMOS[2]).starts_with('{'), "the memo was written again");
+    // git itself sees nothing of it: the working trees are clean.
+    for repo in ["fleet/svc-clean", "fleet/svc-edited", "fleet/mono"] {
+        assert_eq!(out.git(repo, &["status", "--porcelain"]), "", "{repo}");
+    }
 }
