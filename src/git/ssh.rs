@@ -12,7 +12,10 @@
 //! `core.sshCommand` of the user's or the system's git configuration, else `GIT_SSH` (a program),
 //! else `ssh`. The default `ssh` runs with `BatchMode=yes`: a fleet's parallel connections never
 //! stop to ask for a passphrase or a host key; an unknown host fails, and the message says how
-//! to trust it. Every program is given OpenSSH's options (`-p PORT`).
+//! to trust it. A port is passed as the program's kind expects it, which git calls its "ssh
+//! variant": `GIT_SSH_VARIANT`, else `ssh.variant`, else the program's name (`plink`, `putty`
+//! and `tortoiseplink` take `-P PORT`, the last also `-batch`; `simple` takes no port; anything
+//! else OpenSSH's `-p PORT`).
 
 use std::io::{self, Read, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, ExitStatus, Stdio};
@@ -149,23 +152,69 @@ enum Program {
     Ssh,
 }
 
-impl Program {
-    fn chosen() -> Self {
-        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
-        if let Some(command) = env("GIT_SSH_COMMAND") {
-            return Self::Shell(command);
+/// The kind of program, for the options it takes (git's "ssh variant").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Variant {
+    /// OpenSSH, and any program not named otherwise: `-p PORT`.
+    OpenSsh,
+    /// `plink` and `putty` (of `PuTTY`): `-P PORT`.
+    Plink,
+    /// `tortoiseplink` (of `TortoiseGit`): `-batch`, `-P PORT`.
+    TortoisePlink,
+    /// A program that takes nothing but the destination and the command: no port.
+    Simple,
+}
+
+impl Variant {
+    /// `GIT_SSH_VARIANT`, else `ssh.variant` (`config`), else what `program`'s name says.
+    fn chosen(program: &Program, config: Option<&git2::Config>) -> Self {
+        let set = std::env::var("GIT_SSH_VARIANT")
+            .ok()
+            .or_else(|| config.and_then(|c| c.get_string("ssh.variant").ok()))
+            .filter(|v| !v.trim().is_empty() && v.trim() != "auto");
+        match set {
+            Some(name) => Self::named(name.trim()),
+            None => match program {
+                Program::Ssh => Self::OpenSsh,
+                Program::Exec(path) => Self::named(path),
+                // The first word of the command, as git takes it.
+                Program::Shell(text) => Self::named(text.split_whitespace().next().unwrap_or_default()),
+            },
         }
-        let config = git2::Config::open_default().ok();
-        if let Some(command) =
-            config.and_then(|c| c.get_string("core.sshCommand").ok()).filter(|c| !c.trim().is_empty())
-        {
-            return Self::Shell(command);
-        }
-        env("GIT_SSH").map_or(Self::Ssh, Self::Exec)
     }
 
-    /// The command line that runs `remote` on `target`'s host.
-    fn command(&self, target: &Target, remote: &str) -> Command {
+    /// The variant a setting or a program's path names (its file name, `.exe` or not).
+    fn named(name: &str) -> Self {
+        let base = name.rsplit(['/', '\\']).next().unwrap_or(name).to_ascii_lowercase();
+        match base.strip_suffix(".exe").unwrap_or(&base) {
+            "plink" | "putty" => Self::Plink,
+            "tortoiseplink" => Self::TortoisePlink,
+            "simple" => Self::Simple,
+            _ => Self::OpenSsh,
+        }
+    }
+}
+
+impl Program {
+    fn chosen() -> (Self, Variant) {
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        let config = git2::Config::open_default().ok();
+        let program = if let Some(command) = env("GIT_SSH_COMMAND") {
+            Self::Shell(command)
+        } else if let Some(command) =
+            config.as_ref().and_then(|c| c.get_string("core.sshCommand").ok()).filter(|c| !c.trim().is_empty())
+        {
+            Self::Shell(command)
+        } else {
+            env("GIT_SSH").map_or(Self::Ssh, Self::Exec)
+        };
+        let variant = Variant::chosen(&program, config.as_ref());
+        (program, variant)
+    }
+
+    /// The command line that runs `remote` on `target`'s host, with the port as `variant` takes
+    /// it; an error when it takes none and the remote names one.
+    fn command(&self, variant: Variant, target: &Target, remote: &str) -> io::Result<Command> {
         let mut cmd = match self {
             Self::Shell(text) => {
                 let mut c = Command::new("sh");
@@ -179,11 +228,24 @@ impl Program {
                 c
             }
         };
+        if variant == Variant::TortoisePlink {
+            cmd.arg("-batch");
+        }
         if let Some(port) = &target.port {
-            cmd.args(["-p", port]);
+            match variant {
+                Variant::OpenSsh => cmd.args(["-p", port]),
+                Variant::Plink | Variant::TortoisePlink => cmd.args(["-P", port]),
+                Variant::Simple => {
+                    return Err(io::Error::other(format!(
+                        "{} takes no port (ssh variant `simple`), and the remote names port {port}: set \
+                         GIT_SSH_VARIANT or ssh.variant to the program's kind (ssh, plink, putty, tortoiseplink)",
+                        self.describe()
+                    )));
+                }
+            };
         }
         cmd.arg(target.destination()).arg(remote);
-        cmd
+        Ok(cmd)
     }
 
     fn describe(&self) -> String {
@@ -210,10 +272,10 @@ struct Connection {
 
 impl Connection {
     fn open(target: &Target, service: &str) -> io::Result<Self> {
-        let program = Program::chosen();
+        let (program, variant) = Program::chosen();
         let remote = format!("{service} {}", quote(&target.path));
         let mut child = program
-            .command(target, &remote)
+            .command(variant, target, &remote)?
             // The program signs in by itself: pave's tokens are none of its business.
             .env_remove("PAVE_GIT_TOKEN")
             .env_remove("GITHUB_TOKEN")
@@ -374,7 +436,7 @@ mod tests {
     fn the_command_line() {
         let t = target(Some("git"), "h", Some("2222"), "/srv/a.git");
         let args = |p: &Program| {
-            let c = p.command(&t, "git-upload-pack '/srv/a.git'");
+            let c = p.command(Variant::chosen(p, None), &t, "git-upload-pack '/srv/a.git'").unwrap();
             std::iter::once(c.get_program())
                 .chain(c.get_args())
                 .map(|a| a.to_string_lossy().into_owned())
@@ -388,6 +450,24 @@ mod tests {
             args(&Program::Shell("ssh -i key".into())),
             ["sh", "-c", "ssh -i key \"$@\"", "ssh -i key", "-p", "2222", "git@h", "git-upload-pack '/srv/a.git'"]
         );
-        assert_eq!(args(&Program::Exec("/bin/myssh".into()))[0], "/bin/myssh");
+        assert_eq!(args(&Program::Exec("/bin/myssh".into()))[..3], ["/bin/myssh", "-p", "2222"]);
+        // PuTTY's programs take the port as -P, as git gives it them.
+        assert_eq!(args(&Program::Exec("C:\\PuTTY\\PLINK.EXE".into()))[1..3], ["-P", "2222"]);
+        assert_eq!(args(&Program::Shell("plink -i key.ppk".into()))[4..6], ["-P", "2222"]);
+        assert_eq!(args(&Program::Exec("/opt/tortoiseplink".into()))[1..4], ["-batch", "-P", "2222"]);
+    }
+
+    #[test]
+    fn a_variant_set_by_name_wins_and_simple_takes_no_port() {
+        assert_eq!(Variant::named("putty"), Variant::Plink);
+        assert_eq!(Variant::named("/usr/bin/ssh"), Variant::OpenSsh);
+        assert_eq!(Variant::named("simple"), Variant::Simple);
+        let program = Program::Exec("/usr/local/bin/wrapper".into());
+        let with_port = target(None, "h", Some("2222"), "/a");
+        let e = program.command(Variant::Simple, &with_port, "git-upload-pack '/a'").unwrap_err();
+        assert!(e.to_string().contains("takes no port") && e.to_string().contains("2222"), "{e}");
+        let without = target(None, "h", None, "/a");
+        let c = program.command(Variant::Simple, &without, "git-upload-pack '/a'").unwrap();
+        assert_eq!(c.get_args().count(), 2, "the destination and the command only");
     }
 }
