@@ -172,24 +172,27 @@ impl Variant {
             .ok()
             .or_else(|| config.and_then(|c| c.get_string("ssh.variant").ok()))
             .filter(|v| !v.trim().is_empty() && v.trim() != "auto");
-        match set {
-            Some(name) => Self::named(name.trim()),
-            None => match program {
-                Program::Ssh => Self::OpenSsh,
-                Program::Exec(path) => Self::named(path),
-                // The first word of the command, as git takes it.
-                Program::Shell(text) => Self::named(text.split_whitespace().next().unwrap_or_default()),
-            },
+        if let Some(name) = set {
+            return match name.trim() {
+                "simple" => Self::Simple,
+                other => Self::named(other),
+            };
+        }
+        match program {
+            Program::Ssh => Self::OpenSsh,
+            Program::Exec(path) => Self::named(path),
+            // The first word of the command, as git takes it.
+            Program::Shell(text) => Self::named(text.split_whitespace().next().unwrap_or_default()),
         }
     }
 
-    /// The variant a setting or a program's path names (its file name, `.exe` or not).
+    /// The variant a program's path names (its file name, `.exe` or not), or a setting other
+    /// than `simple` (which only a setting names).
     fn named(name: &str) -> Self {
         let base = name.rsplit(['/', '\\']).next().unwrap_or(name).to_ascii_lowercase();
         match base.strip_suffix(".exe").unwrap_or(&base) {
             "plink" | "putty" => Self::Plink,
             "tortoiseplink" => Self::TortoisePlink,
-            "simple" => Self::Simple,
             _ => Self::OpenSsh,
         }
     }
@@ -461,7 +464,7 @@ mod tests {
     fn a_variant_set_by_name_wins_and_simple_takes_no_port() {
         assert_eq!(Variant::named("putty"), Variant::Plink);
         assert_eq!(Variant::named("/usr/bin/ssh"), Variant::OpenSsh);
-        assert_eq!(Variant::named("simple"), Variant::Simple);
+        assert_eq!(Variant::named("/usr/local/bin/simple"), Variant::OpenSsh, "only a setting names it");
         let program = Program::Exec("/usr/local/bin/wrapper".into());
         let with_port = target(None, "h", Some("2222"), "/a");
         let e = program.command(Variant::Simple, &with_port, "git-upload-pack '/a'").unwrap_err();
