@@ -96,6 +96,41 @@ fn fail(row: &mut RepoOutcome, e: String) {
     row.error = Some(e);
 }
 
+/// What a project's record says the run does with it.
+#[allow(clippy::large_enum_variant)] // one a project, moved straight into its parts
+pub(super) enum Plan {
+    /// Another template than `--template`'s: its row says so.
+    Skipped,
+    /// On the version the run would upgrade it to.
+    Current(ProjectFile),
+    /// An upgrade to `target` on `branch`.
+    Upgrade { file: ProjectFile, catalog: Catalog, target: semver::Version, branch: String },
+}
+
+/// Decides from a project's record (`text`) its target and branch, without rendering, and fills
+/// the row's template, versions and branch: the same for a repository opened and one recognised
+/// from the memo.
+pub(super) fn plan(fleet: &Fleet<'_>, row: &mut RepoOutcome, text: &str) -> Result<Plan, String> {
+    let file = ProjectFile::parse(&format!("{}/{FILE_NAME}", row.path), text).map_err(|e| one_line(&e))?;
+    row.template.clone_from(&file.template.name);
+    row.from = file.template.version.to_string();
+    if fleet.opts.template.as_ref().is_some_and(|t| t != &file.template.name) {
+        row.outcome = Outcome::Skipped;
+        row.error = Some("another template".into());
+        return Ok(Plan::Skipped);
+    }
+    let catalog = (fleet.catalog_for)(file.template.catalog.as_deref())?;
+    let Some(target) = crate::upgrade::target(&catalog, &file, &fleet.request()).map_err(|e| with_hint(&e))? else {
+        row.to.clone_from(&row.from);
+        row.outcome = Outcome::UpToDate;
+        return Ok(Plan::Current(file));
+    };
+    row.to = target.to_string();
+    let branch = fleet.opts.branch.clone().unwrap_or_else(|| format!("pave/{}-{target}", file.template.name));
+    row.branch = Some(branch.clone());
+    Ok(Plan::Upgrade { file, catalog, target, branch })
+}
+
 /// Reads a project's record at the base and decides its target and branch, without rendering.
 fn prepare(
     refs: &Refs<'_>,
@@ -108,32 +143,22 @@ fn prepare(
         return Err(format!("{FILE_NAME} is not committed on {}", refs.base_name));
     };
     let text = String::from_utf8_lossy(record.bytes()).into_owned();
-    let file = ProjectFile::parse(&format!("{}/{FILE_NAME}", row.path), &text).map_err(|e| one_line(&e))?;
-    row.template.clone_from(&file.template.name);
-    row.from = file.template.version.to_string();
-    if fleet.opts.template.as_ref().is_some_and(|t| t != &file.template.name) {
-        row.outcome = Outcome::Skipped;
-        row.error = Some("another template".into());
-        return Ok(None);
-    }
-    let catalog = (fleet.catalog_for)(file.template.catalog.as_deref())?;
-    let Some(target) = crate::upgrade::target(&catalog, &file, &fleet.request()).map_err(|e| with_hint(&e))? else {
-        row.to.clone_from(&row.from);
-        row.outcome = Outcome::UpToDate;
-        // On the version because pave's branch for it was merged: that is the rollout's news.
-        let branch = fleet.opts.branch.clone().unwrap_or_else(|| format!("pave/{}-{}", file.template.name, row.to));
-        if let Some(tip) = refs.commits.resolve(&format!("{}{branch}", refs.existing)).map_err(|e| e.to_string())?
-            && refs.commits.branch_state(&tip, refs.base).map_err(|e| e.to_string())? == BranchState::Merged
-        {
-            row.outcome = Outcome::Merged;
-            row.branch = Some(branch);
-            row.commit = Some(tip);
+    let (file, catalog, target, branch) = match plan(fleet, row, &text)? {
+        Plan::Skipped => return Ok(None),
+        Plan::Current(file) => {
+            // On the version because pave's branch for it was merged: that is the rollout's news.
+            let branch = fleet.opts.branch.clone().unwrap_or_else(|| format!("pave/{}-{}", file.template.name, row.to));
+            if let Some(tip) = refs.commits.resolve(&format!("{}{branch}", refs.existing)).map_err(|e| e.to_string())?
+                && refs.commits.branch_state(&tip, refs.base).map_err(|e| e.to_string())? == BranchState::Merged
+            {
+                row.outcome = Outcome::Merged;
+                row.branch = Some(branch);
+                row.commit = Some(tip);
+            }
+            return Ok(None);
         }
-        return Ok(None);
+        Plan::Upgrade { file, catalog, target, branch } => (file, catalog, target, branch),
     };
-    row.to = target.to_string();
-    let branch = fleet.opts.branch.clone().unwrap_or_else(|| format!("pave/{}-{target}", file.template.name));
-    row.branch = Some(branch.clone());
     let start = refs.commits.subtree_id(refs.base, &job.prefix).map_err(|e| e.to_string())?.unwrap_or_default();
     if let Some(memo) = refs.memo {
         memo.learn_base(refs.base, &job.prefix, &text, &start);

@@ -18,10 +18,9 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 
 use super::Project;
-use super::branch::{inputs_digest, same_inputs};
+use super::branch::{Plan, inputs_digest, plan, same_inputs};
 use super::upgrade::{Fleet, Outcome, RepoOutcome};
 use crate::git::{LooseRefs, PaveCommit};
-use crate::project::{FILE_NAME, ProjectFile};
 
 /// The memo's name in the git directory.
 pub(crate) const FILE: &str = "pave-fleet-memo.json";
@@ -45,15 +44,7 @@ pub(crate) struct Base {
 struct Chain {
     tip: String,
     base: String,
-    links: Vec<Link>,
-}
-
-/// One of pave's commits on a branch.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-struct Link {
-    id: String,
-    tree: String,
-    inputs: Option<String>,
+    links: Vec<PaveCommit>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -98,13 +89,7 @@ impl Memo {
     pub(crate) fn chain(&self, branch: &str, tip: &str, base: &str) -> Option<Vec<PaveCommit>> {
         let facts = self.facts();
         let chain = facts.0.chains.get(branch).filter(|c| c.tip == tip && c.base == base)?;
-        Some(
-            chain
-                .links
-                .iter()
-                .map(|l| PaveCommit { id: l.id.clone(), tree: l.tree.clone(), inputs: l.inputs.clone() })
-                .collect(),
-        )
+        Some(chain.links.clone())
     }
 
     /// Learns the project's record and tree at `prefix` of `base`.
@@ -119,9 +104,7 @@ impl Memo {
 
     /// Learns that `branch` at `tip` holds `chain` (oldest first) on `base`.
     pub(crate) fn learn_chain(&self, branch: &str, tip: &str, base: &str, chain: &[PaveCommit]) {
-        let links =
-            chain.iter().map(|c| Link { id: c.id.clone(), tree: c.tree.clone(), inputs: c.inputs.clone() }).collect();
-        let fact = Chain { tip: tip.to_string(), base: base.to_string(), links };
+        let fact = Chain { tip: tip.to_string(), base: base.to_string(), links: chain.to_vec() };
         let mut facts = self.facts();
         if facts.0.chains.get(branch) != Some(&fact) {
             facts.0.chains.insert(branch.to_string(), fact);
@@ -159,23 +142,15 @@ pub(super) fn recall(fleet: &Fleet<'_>, top: &Path, memo: &Memo, projects: &[Pro
     for (i, p) in projects.iter().enumerate() {
         let prefix = prefix_in(top, &p.dir)?;
         let known = memo.base(&base, &prefix)?;
-        let file = ProjectFile::parse(&format!("{}/{FILE_NAME}", p.name), &known.record).ok()?;
-        if fleet.opts.template.as_ref().is_some_and(|t| t != &file.template.name) {
+        let mut row = RepoOutcome::new(p.name.clone(), p.dir.display().to_string(), None);
+        let Ok(Plan::Upgrade { file, catalog, target, branch }) = plan(fleet, &mut row, &known.record) else {
             return None;
-        }
-        let catalog = (fleet.catalog_for)(file.template.catalog.as_deref()).ok()?;
-        let target = crate::upgrade::target(&catalog, &file, &fleet.request()).ok()??;
-        let branch = fleet.opts.branch.clone().unwrap_or_else(|| format!("pave/{}-{target}", file.template.name));
+        };
         if !branches.contains_key(&branch) {
             let chain = memo.chain(&branch, &refs.branch(&branch)?, &base)?;
             branches.insert(branch.clone(), (chain, Vec::new()));
         }
         let inputs = inputs_digest(fleet, &catalog, &file, &target, &known.tree).ok()?;
-        let mut row = RepoOutcome::new(p.name.clone(), p.dir.display().to_string(), None);
-        row.template.clone_from(&file.template.name);
-        row.from = file.template.version.to_string();
-        row.to = target.to_string();
-        row.branch = Some(branch.clone());
         row.outcome = Outcome::Unchanged;
         rows.push(row);
         branches.get_mut(&branch)?.1.push((i, inputs));

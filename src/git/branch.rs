@@ -19,8 +19,8 @@ const INPUTS_TRAILER: &str = "Pave-Inputs: ";
 /// How far a search through a branch's history goes before giving up.
 const MAX_WALK: usize = 1000;
 
-/// A commit of pave's, as a branch holds it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A commit of pave's, as a branch holds it (and the fleet's memo keeps it).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct PaveCommit {
     /// Its id.
     pub id: String,

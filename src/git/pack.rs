@@ -91,10 +91,7 @@ impl Staging {
         }
         // git's order: by name, a directory's name as if it ended in `/`.
         let mut sorted: Vec<_> = entries.into_iter().collect();
-        sorted.sort_by(|(a, (am, _)), (b, (bm, _))| {
-            let key = |name: &[u8], mode: u32| [name, if mode == TREE { b"/" } else { b"" }].concat();
-            key(a, *am).cmp(&key(b, *bm))
-        });
+        sorted.sort_by(|(a, (am, _)), (b, (bm, _))| tree_order(a, *am).cmp(tree_order(b, *bm)));
         let mut bytes = Vec::with_capacity(sorted.len() * 48);
         for (name, (mode, id)) in &sorted {
             bytes.extend_from_slice(format!("{mode:o} ").as_bytes());
@@ -146,6 +143,11 @@ impl Staging {
     pub(super) fn write_pack(&self, target: &git2::Repository) -> Result<(), git2::Error> {
         self.pack.replace(PackWriter::new()).publish(target)
     }
+}
+
+/// A tree entry's name as git orders entries: a directory's (`mode` 040000) as if it ended in `/`.
+fn tree_order(name: &[u8], mode: u32) -> impl Iterator<Item = &u8> {
+    name.iter().chain(if mode == 0o040_000 { b"/".iter() } else { [].iter() })
 }
 
 /// Keeps every object written to `repo` from here on in memory, for [`write_first_commit`] to write
