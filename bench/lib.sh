@@ -45,8 +45,10 @@ timer_name() {
     fi
 }
 
-# bench_add NAME FRESH_DIR COMMAND...: queues COMMAND; FRESH_DIR is removed before every run so
-# that each run creates a new project.
+# bench_add NAME FRESH_DIR COMMAND...: queues COMMAND; FRESH_DIR is cleared before every run so
+# that each run creates a new project. timeit.py moves it aside and removes everything after the
+# last run (see its header: a removal between runs made each tool's time depend on where ext4
+# placed it); hyperfine removes it (`--prepare rm -rf`).
 #
 # FRESH_DIR's parent gets ext4's "top of directory hierarchy" flag (chattr +T, where available), so
 # that every new project directory lands in a random block group instead of its parent's. Without
