@@ -3,7 +3,8 @@
 //!
 //! - Rust-side checks, always, in seconds: YAML/JSON/TOML/HCL syntax, Kubernetes object
 //!   structure and labels, `PromQL`, Rego policies (testdata and the rendered Terraform and
-//!   manifests), cross-file consistency (owner, runbook anchors, metric names, pinned actions).
+//!   manifests), cross-file consistency (owner, runbook anchors, metric names and the labels queries select,
+//!   pinned actions).
 //! - The real tools, installed by `scripts/setup-validators`: check-jsonschema, actionlint,
 //!   zizmor, yamllint, kubernetes-validate, promtool, hadolint, shellcheck, python-hcl2 and the
 //!   Backstage validator. A missing tool fails its test under `CI=true` and is skipped with a
@@ -28,6 +29,7 @@ mod consistency;
 mod deployed;
 mod findings;
 mod kubernetes;
+mod labels;
 mod metrics;
 mod mutations;
 mod pave;

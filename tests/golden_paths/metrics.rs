@@ -16,7 +16,7 @@ use crate::tree::{Tree, is_yaml};
 /// Series that come from Prometheus, Kubernetes or the collector, not from the app. The
 /// kube-state-metrics families of `CronJob` and `Job` objects are checked exactly
 /// (`KUBE_STATE_METRICS`).
-fn platform_metric(name: &str) -> bool {
+pub fn platform_metric(name: &str) -> bool {
     matches!(name, "up" | "ALERTS" | "ALERTS_FOR_STATE")
         || ["scrape_", "kube_", "container_", "node_", "kubelet_", "otelcol_", "probe_", "prometheus_"]
             .iter()
@@ -116,6 +116,15 @@ const DEFAULT_COLLECTORS: [(&str, &[&str]); 4] = [
     ("ProcessCollector", &["process_"]),
 ];
 
+/// The prefixes of the metric families the default collectors that `sources` turn on register.
+pub fn default_collector_prefixes(sources: &[(String, String)]) -> Vec<&'static str> {
+    DEFAULT_COLLECTORS
+        .iter()
+        .filter(|(marker, _)| sources.iter().any(|(_, t)| t.contains(marker)))
+        .flat_map(|(_, prefixes)| prefixes.iter().copied())
+        .collect()
+}
+
 /// Directories that hold configuration, not the application.
 const NOT_APP: [&str; 7] = ["observability/", "deploy/", "infra/", "policy/", "docs/", ".github/", "scripts/"];
 
@@ -123,7 +132,7 @@ const NOT_APP: [&str; 7] = ["observability/", "deploy/", "infra/", "policy/", "d
 const SOURCE_EXT: [&str; 11] = ["rs", "py", "ts", "mts", "cts", "js", "mjs", "cjs", "go", "java", "kt"];
 
 /// The application's source files and their text.
-fn app_sources(tree: &Tree) -> Vec<(String, String)> {
+pub fn app_sources(tree: &Tree) -> Vec<(String, String)> {
     tree.files_where(|f| {
         !NOT_APP.iter().any(|d| f.starts_with(d))
             && f.rsplit_once('.').is_some_and(|(_, ext)| SOURCE_EXT.contains(&ext))
@@ -193,6 +202,7 @@ pub fn check_metrics(tree: &Tree, f: &mut Findings) {
     }
     let recorded: BTreeSet<String> = promql::recorded_names(tree).into_iter().collect();
     let sources = app_sources(tree);
+    let defaults = default_collector_prefixes(&sources);
     let jobs = scrape_jobs(tree);
     let mut reported = BTreeSet::new();
     for q in &queries {
@@ -206,9 +216,7 @@ pub fn check_metrics(tree: &Tree, f: &mut Findings) {
         promql::metric_names(&expr, &mut names);
         for name in names {
             f.checked();
-            let from_defaults = DEFAULT_COLLECTORS.iter().any(|(marker, prefixes)| {
-                prefixes.iter().any(|p| name.starts_with(p)) && sources.iter().any(|(_, t)| t.contains(marker))
-            });
+            let from_defaults = defaults.iter().any(|p| name.starts_with(p));
             if recorded.contains(&name) || platform_metric(&name) || from_defaults {
                 continue;
             }

@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::findings::Findings;
 use crate::render;
 use crate::tree::{Tree, is_yaml};
-use crate::{consistency, kubernetes, metrics, pave, policy, promql, runbook, syntax, workflows};
+use crate::{consistency, kubernetes, labels, metrics, pave, policy, promql, runbook, syntax, workflows};
 
 /// A defect: its name, the file it is planted in (first match), how, the check that must report
 /// it and a word its report must contain.
@@ -47,7 +47,7 @@ fn first_rule(doc: &mut Value) -> Option<&mut Value> {
     doc["groups"].as_array_mut()?.first_mut()?["rules"].as_array_mut()?.first_mut()
 }
 
-const MUTATIONS: [Mutation; 12] = [
+const MUTATIONS: [Mutation; 14] = [
     Mutation {
         name: "a YAML syntax error",
         file: |t| first(t, |f| f.starts_with("deploy/") && is_yaml(f)),
@@ -130,6 +130,40 @@ const MUTATIONS: [Mutation; 12] = [
         },
         check: metrics::check_metrics,
         expect: "selects environment=... on kube_cronjob_created",
+    },
+    Mutation {
+        name: "a rule selecting an app metric by a label the app does not give it",
+        file: rules_file,
+        plant: |t| {
+            t.contains("http_response_status_code=~")
+                .then(|| t.replacen("http_response_status_code=~", "http_status=~", 1))
+        },
+        check: labels::check_labels,
+        expect: "selects http_status=~",
+    },
+    Mutation {
+        name: "a recording rule aggregating away the label its alerts select",
+        file: rules_file,
+        plant: |t| {
+            rewrite_json(t, |d| {
+                let mut changed = false;
+                // A rule file, or a PrometheusRule object.
+                let groups = if d["spec"]["groups"].is_array() { &mut d["spec"]["groups"] } else { &mut d["groups"] };
+                for g in groups.as_array_mut().into_iter().flatten() {
+                    for r in g["rules"].as_array_mut().into_iter().flatten().filter(|r| r["record"].is_string()) {
+                        let expr = r["expr"].as_str().unwrap_or_default().to_string();
+                        if expr.contains("by (job, environment)") {
+                            r["expr"] = Value::from(expr.replace("by (job, environment)", "by (job)"));
+                            r.as_object_mut().map(|o| o.remove("labels"));
+                            changed = true;
+                        }
+                    }
+                }
+                changed
+            })
+        },
+        check: labels::check_labels,
+        expect: "its recording rule keeps only {\"job\"}",
     },
     Mutation {
         name: "passing policy testdata that breaks the policy",

@@ -75,11 +75,30 @@ pub fn alerts(tree: &Tree) -> Vec<Alert> {
 
 /// The names recording rules define.
 pub fn recorded_names(tree: &Tree) -> Vec<String> {
+    recording_rules(tree).into_iter().map(|r| r.name).collect()
+}
+
+/// A recording rule.
+pub struct RecordingRule {
+    pub name: String,
+    pub expr: String,
+    /// The names of the labels its `labels:` sets.
+    pub labels: Vec<String>,
+}
+
+/// Every recording rule of the tree.
+pub fn recording_rules(tree: &Tree) -> Vec<RecordingRule> {
     rule_files(tree)
         .iter()
         .flat_map(|(_, docs)| docs.iter().filter_map(groups).flatten())
         .flat_map(|g| g["rules"].as_array().into_iter().flatten())
-        .filter_map(|r| r["record"].as_str().map(str::to_string))
+        .filter_map(|r| {
+            Some(RecordingRule {
+                name: r["record"].as_str()?.to_string(),
+                expr: scalar_text(&r["expr"]),
+                labels: r["labels"].as_object().map(|l| l.keys().cloned().collect()).unwrap_or_default(),
+            })
+        })
         .collect()
 }
 

@@ -18,7 +18,7 @@ use crate::catalog::{TemplateVersion, template_versions};
 use crate::findings::Findings;
 use crate::render::{fixture_answers, fixture_value, render};
 use crate::tree::Tree;
-use crate::{consistency, kubernetes, metrics, pave, policy, promql, runbook, syntax, tools, workflows};
+use crate::{consistency, kubernetes, labels, metrics, pave, policy, promql, runbook, syntax, tools, workflows};
 
 /// The Rust-side checks, by name.
 type Check = fn(&Tree, &mut Findings);
@@ -122,6 +122,7 @@ fn upgrade_one(
     }
     markdown_links_after_upgrade(tree, &follow_ups, f);
     metrics::check_metrics(tree, f);
+    labels::check_labels(tree, f);
     for (_, tool) in tools::TOOL_CHECKS {
         for report in tool(&[tree]) {
             f.absorb(report);
@@ -263,6 +264,7 @@ fn upgraded_projects_stay_consistent_across_files() {
             };
             let tree = upgraded_tree(&project, old, latest, &mut findings);
             metrics::check_metrics(&tree, &mut findings);
+            labels::check_labels(&tree, &mut findings);
             markdown_links_after_upgrade(&tree, &follow_ups, &mut findings);
             runbook::check_links(&tree, &mut findings);
             runbook::check_alert_sections(&tree, &mut findings);
