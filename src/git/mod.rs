@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 
 /// A git operation that failed.
 #[derive(Debug, thiserror::Error)]
-#[error("git: could not {op} in `{}`: {}", path.display(), cause.message())]
+#[error("git: could not {op} in `{}`: {}", path.display(), cause_text(cause))]
 pub(crate) struct GitError {
     /// What we were doing.
     pub op: &'static str,
@@ -52,6 +52,19 @@ impl GitError {
             );
         }
         None
+    }
+}
+
+/// libgit2's message for `e`, without the dangling `: ` it leaves when the system gave no reason,
+/// and for a lock held by someone else, what that means.
+fn cause_text(e: &git2::Error) -> String {
+    let message = e.message().trim_end().trim_end_matches(':');
+    if e.code() == git2::ErrorCode::Locked {
+        format!(
+            "{message} (another git process is writing it: run again once it has finished, or delete the .lock file if none is running)"
+        )
+    } else {
+        message.to_string()
     }
 }
 
@@ -208,4 +221,27 @@ pub(crate) fn blob_id(bytes: &[u8]) -> Option<String> {
 /// Whether `name` is a valid local branch name (`git check-ref-format --branch`).
 pub(crate) fn is_valid_branch_name(name: &str) -> bool {
     !name.starts_with('-') && !name.starts_with("refs/") && git2::Branch::name_is_valid(name).unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_held_lock_is_explained_and_no_colon_dangles() {
+        let cause = git2::Error::new(
+            git2::ErrorCode::Locked,
+            git2::ErrorClass::Os,
+            "failed to lock file '/r/.git/refs/heads/pave/x.lock' for writing: ",
+        );
+        let e = GitError { op: "move the branch", path: PathBuf::from("/r"), cause };
+        assert_eq!(
+            e.to_string(),
+            "git: could not move the branch in `/r`: failed to lock file '/r/.git/refs/heads/pave/x.lock' for writing \
+             (another git process is writing it: run again once it has finished, or delete the .lock file if none is running)"
+        );
+        let cause = git2::Error::new(git2::ErrorCode::GenericError, git2::ErrorClass::Odb, "object not found");
+        let e = GitError { op: "read", path: PathBuf::from("/r"), cause };
+        assert_eq!(e.to_string(), "git: could not read in `/r`: object not found");
+    }
 }

@@ -439,6 +439,23 @@ fn fleet_upgrade_leaves_someone_elses_branch_alone() {
 }
 
 #[test]
+fn fleet_upgrade_explains_a_branch_another_process_holds_locked() {
+    let s = fleet_of(&["fleet/svc-clean", "fleet/svc-edited"]);
+    // What a git process writing the branch at that moment (or one that crashed) leaves.
+    s.write(&format!("fleet/svc-clean/.git/refs/heads/{BRANCH}.lock"), "");
+    let out = pave(s).args(["fleet", "upgrade", "fleet", "--report", "r.json"]).status(1).run();
+    let r = report(&out, "r.json");
+    let locked = project(&r, "fleet/svc-clean");
+    assert_eq!(locked["outcome"], "failed");
+    let error = locked["error"].as_str().unwrap();
+    assert!(error.contains(&format!("{BRANCH}.lock")), "{error}");
+    assert!(error.contains("another git process is writing it: run again once it has finished"), "{error}");
+    assert!(!has_branch(&out, "fleet/svc-clean", BRANCH), "no branch where the lock is held");
+    assert_eq!(project(&r, "fleet/svc-edited")["outcome"], "upgraded");
+    assert!(has_branch(&out, "fleet/svc-edited", BRANCH));
+}
+
+#[test]
 fn fleet_upgrade_runs_again_over_its_own_branch() {
     let s = fleet_of(&["fleet/svc-clean", "fleet/mono"]);
     let out = pave(s).args(["fleet", "upgrade", "fleet"]).run();
