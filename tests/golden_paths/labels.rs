@@ -23,7 +23,7 @@ use serde_json::Value;
 use crate::findings::{Findings, check_every_tree};
 use crate::metrics;
 use crate::promql::{self, Source};
-use crate::tree::{Tree, is_yaml};
+use crate::tree::Tree;
 
 /// Labels every scraped series carries: Prometheus's target labels, and those the Prometheus
 /// Operator sets for a `ServiceMonitor` or `PodMonitor` target.
@@ -157,31 +157,19 @@ pub fn needs_label(op: &MatchOp, value: &str) -> bool {
 /// `ServiceMonitor` or `PodMonitor`, `target_label` of a Prometheus or collector relabel config,
 /// and the keys of `static_configs[].labels`.
 fn scrape_labels(tree: &Tree) -> BTreeSet<String> {
-    fn walk(v: &Value, out: &mut BTreeSet<String>) {
-        match v {
-            Value::Object(m) => {
-                for key in ["targetLabel", "target_label"] {
-                    if let Some(Value::String(label)) = m.get(key) {
-                        out.insert(label.clone());
-                    }
-                }
-                if let Some(Value::Array(configs)) = m.get("static_configs") {
-                    for c in configs {
-                        out.extend(c["labels"].as_object().into_iter().flat_map(|l| l.keys().cloned()));
-                    }
-                }
-                m.values().for_each(|v| walk(v, out));
-            }
-            Value::Array(a) => a.iter().for_each(|v| walk(v, out)),
-            _ => {}
-        }
-    }
     let mut out = BTreeSet::new();
-    for file in tree.files_where(is_yaml) {
-        for doc in tree.yaml_docs(file).unwrap_or_default() {
-            walk(&doc, &mut out);
+    tree.each_yaml_mapping(&mut |m| {
+        for key in ["targetLabel", "target_label"] {
+            if let Some(Value::String(label)) = m.get(key) {
+                out.insert(label.clone());
+            }
         }
-    }
+        if let Some(Value::Array(configs)) = m.get("static_configs") {
+            for c in configs {
+                out.extend(c["labels"].as_object().into_iter().flat_map(|l| l.keys().cloned()));
+            }
+        }
+    });
     out
 }
 

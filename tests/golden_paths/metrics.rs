@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::findings::{Findings, check_every_tree};
 use crate::promql::{self, Source};
-use crate::tree::{Tree, is_yaml};
+use crate::tree::Tree;
 
 /// Series that come from Prometheus, Kubernetes or the collector, not from the app. The
 /// kube-state-metrics families of `CronJob` and `Job` objects are checked exactly
@@ -166,24 +166,12 @@ fn spellings(name: &str) -> Vec<String> {
 
 /// The scrape job names of every Prometheus-style `scrape_configs` in the tree's YAML.
 fn scrape_jobs(tree: &Tree) -> BTreeSet<String> {
-    fn walk(v: &Value, out: &mut BTreeSet<String>) {
-        match v {
-            Value::Object(m) => {
-                if let Some(Value::Array(configs)) = m.get("scrape_configs") {
-                    out.extend(configs.iter().filter_map(|c| c["job_name"].as_str().map(str::to_string)));
-                }
-                m.values().for_each(|v| walk(v, out));
-            }
-            Value::Array(a) => a.iter().for_each(|v| walk(v, out)),
-            _ => {}
-        }
-    }
     let mut out = BTreeSet::new();
-    for file in tree.files_where(is_yaml) {
-        for doc in tree.yaml_docs(file).unwrap_or_default() {
-            walk(&doc, &mut out);
+    tree.each_yaml_mapping(&mut |m| {
+        if let Some(Value::Array(configs)) = m.get("scrape_configs") {
+            out.extend(configs.iter().filter_map(|c| c["job_name"].as_str().map(str::to_string)));
         }
-    }
+    });
     out
 }
 

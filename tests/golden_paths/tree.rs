@@ -71,6 +71,27 @@ impl Tree {
     }
 }
 
+impl Tree {
+    /// Calls `visit` on every mapping of every YAML document of the tree, nested ones included.
+    pub fn each_yaml_mapping(&self, visit: &mut dyn FnMut(&serde_json::Map<String, Value>)) {
+        fn walk(v: &Value, visit: &mut dyn FnMut(&serde_json::Map<String, Value>)) {
+            match v {
+                Value::Object(m) => {
+                    visit(m);
+                    m.values().for_each(|v| walk(v, visit));
+                }
+                Value::Array(a) => a.iter().for_each(|v| walk(v, visit)),
+                _ => {}
+            }
+        }
+        for file in self.files_where(is_yaml) {
+            for doc in self.yaml_docs(file).unwrap_or_default() {
+                walk(&doc, visit);
+            }
+        }
+    }
+}
+
 /// The documents of a YAML text, as JSON values (empty documents left out).
 pub fn yaml_docs(text: &str) -> Result<Vec<Value>, String> {
     let docs: Vec<Value> = serde_saphyr::from_multiple(text).map_err(|e| e.to_string())?;
