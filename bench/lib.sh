@@ -51,7 +51,8 @@ timer_name() {
 # placed it); hyperfine removes it (`--prepare rm -rf`).
 #
 # FRESH_DIR's parent gets ext4's "top of directory hierarchy" flag (chattr +T, where available), so
-# that every new project directory lands in a random block group instead of its parent's. Without
+# that every new project directory lands in a block group chosen from the hash of its name instead
+# of its parent's (find_group_orlov() in fs/ext4/ialloc.c). Without
 # it, on an ext4 file system without a journal (as on this benchmark's VM) the runs slow each other
 # down: the kernel's inode allocator skips inodes freed in the last minute or more
 # (recently_deleted() in fs/ext4/ialloc.c), so after a few hundred create-delete cycles in one
