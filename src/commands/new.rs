@@ -91,8 +91,18 @@ pub(crate) fn run(ctx: &Context, args: &NewArgs) -> Result<i32> {
             entry.name,
             env!("CARGO_PKG_VERSION")
         );
-        let paths: Vec<&str> = tree.files.keys().map(String::as_str).collect();
-        Some(git::init_and_commit(&dest, &message, &paths)?)
+        let files: Vec<(&str, Option<&[u8]>)> = tree
+            .files
+            .iter()
+            .map(|(path, file)| {
+                let bytes = match file {
+                    RenderedFile::File { bytes, .. } => Some(bytes.as_slice()),
+                    RenderedFile::Symlink { .. } => None,
+                };
+                (path.as_str(), bytes)
+            })
+            .collect();
+        Some(git::init_and_commit(&dest, &message, &files)?)
     };
 
     print_created(ctx, &dest, entry, &version, count, commit.as_deref());

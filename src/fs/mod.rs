@@ -67,6 +67,11 @@ pub(crate) fn entry_kind(path: &Path) -> Result<Option<EntryKind>, FsError> {
     }
 }
 
+/// `lstat` of a path that must be there: what git records of a file in its index.
+pub(crate) fn lstat(path: &Path) -> Result<std::fs::Metadata, FsError> {
+    ctx("inspect", path, std::fs::symlink_metadata(path))
+}
+
 /// Whether `path` is a regular file, or a link to one.
 pub(crate) fn is_file(path: &Path) -> bool {
     std::fs::metadata(path).is_ok_and(|m| m.is_file())

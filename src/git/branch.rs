@@ -274,8 +274,9 @@ impl Commits<'_> {
         let (author, committer) =
             signatures(self.repo).map_err(|e| self.err("make the commit (author identity)", e))?;
         let message = format!("{}\n\n{PAVE_TRAILER}\n{INPUTS_TRAILER}{inputs}\n", message.trim_end());
-        let id =
-            staging.commit(tree_id, parent.id(), &author, &committer, &message).map_err(|e| self.err("commit", e))?;
+        let id = staging
+            .commit(tree_id, Some(parent.id()), &author, &committer, &message)
+            .map_err(|e| self.err("commit", e))?;
         staging.write_pack(self.repo).map_err(|e| self.err("write the commit's objects", e))?;
         Ok(PaveCommit { id: id.to_string(), tree: tree_id.to_string(), inputs: Some(inputs.to_string()) })
     }

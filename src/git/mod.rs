@@ -150,7 +150,15 @@ fn signatures(repo: &git2::Repository) -> Result<(git2::Signature<'static>, git2
 
 /// `git init` at `dir` (branch from `init.defaultBranch`, else `main`), stages the files pave
 /// wrote (never others that were already there) and makes the first commit. Returns its id.
-pub(crate) fn init_and_commit(dir: &Path, message: &str, paths: &[&str]) -> Result<String, GitError> {
+///
+/// `files` are the paths pave wrote, each with the bytes it wrote there (`None` for a link).
+/// Where git would store those bytes as they are, pave hashes and packs them itself and puts
+/// `lstat`'s answer in the index, as `git add` does. That is every regular file without a
+/// carriage return or a `$Id`, so no line-ending or `ident` filter can change it, on a file
+/// system whose executable bits git trusts. Any other file is staged by libgit2, which reads,
+/// filters and hashes it. Either way the objects are written as one pack ([`pack`]), and the
+/// index and the branch refer to them only after.
+pub(crate) fn init_and_commit(dir: &Path, message: &str, files: &[(&str, Option<&[u8]>)]) -> Result<String, GitError> {
     let branch = git2::Config::open_default()
         .ok()
         .and_then(|c| c.get_string("init.defaultBranch").ok())
@@ -159,22 +167,50 @@ pub(crate) fn init_and_commit(dir: &Path, message: &str, paths: &[&str]) -> Resu
     opts.initial_head(&branch);
     settings();
     let repo = ctx("initialise a repository", dir, git2::Repository::init_opts(dir, &opts))?;
-    // The commit's objects are written as one pack, not a file each ([`pack`]); they stay in
-    // memory until then, and the index and the branch refer to them only after.
     ctx("initialise a repository", dir, pack::keep_in_memory(&repo))?;
+    let trusts_modes = repo.config().and_then(|c| c.get_bool("core.filemode")).unwrap_or(true);
+    let odb = ctx("initialise a repository", dir, repo.odb())?;
+    let staging = pack::Staging::new();
     let mut index = ctx("stage the files", dir, repo.index())?;
-    for path in paths {
+    let mut entries = Vec::with_capacity(files.len());
+    for &(path, bytes) in files {
         // Files the template's own .gitignore ignores stay out, as `git add` would leave them.
         if repo.is_path_ignored(Path::new(path)).unwrap_or(false) {
             continue;
         }
-        ctx("stage the files", dir, index.add_path(Path::new(path)))?;
+        let stored_as_written = bytes.filter(|b| trusts_modes && !b.contains(&b'\r') && !contains(b, b"$Id"));
+        let entry = match stored_as_written.map(|b| (b, crate::fs::lstat(&dir.join(path)))) {
+            Some((bytes, Ok(meta))) if meta.is_file() => {
+                let id = ctx("stage the files", dir, staging.blob(bytes))?;
+                stat_entry(path, id, &meta)
+            }
+            _ => {
+                ctx("stage the files", dir, index.add_path(Path::new(path)))?;
+                let entry = index.get_path(Path::new(path), 0);
+                let entry = entry.ok_or_else(|| GitError {
+                    op: "stage the files",
+                    path: dir.join(path),
+                    cause: git2::Error::from_str("not in the index after adding it"),
+                })?;
+                let object = ctx("stage the files", dir, odb.read(entry.id))?;
+                ctx("stage the files", dir, staging.adopt(&object))?;
+                entry
+            }
+        };
+        entries.push(entry);
     }
-    let tree_id = ctx("write the tree", dir, index.write_tree())?;
-    let tree = ctx("write the tree", dir, repo.find_tree(tree_id))?;
+    let changes: Vec<pack::PathChange<'_>> =
+        entries.iter().map(|e| (e.path.as_slice(), Some((e.mode, e.id)))).collect();
+    let tree_id = match ctx("write the tree", dir, staging.tree(&repo, None, &changes))? {
+        Some(id) => id,
+        None => ctx("write the tree", dir, staging.tree_of_nothing())?,
+    };
     let (author, committer) = ctx("make the commit (author identity)", dir, signatures(&repo))?;
-    let id = ctx("make the first commit", dir, repo.commit(None, &author, &committer, message, &tree, &[]))?;
-    ctx("write the first commit", dir, pack::write_first_commit(&repo, id, tree_id))?;
+    let id = ctx("make the first commit", dir, staging.commit(tree_id, None, &author, &committer, message))?;
+    ctx("write the first commit", dir, staging.write_pack(&repo))?;
+    for entry in &entries {
+        ctx("stage the files", dir, index.add(entry))?;
+    }
     ctx("stage the files", dir, index.write())?;
     // HEAD names the branch (`init.defaultBranch`, or a full ref name), which starts here.
     let head = ctx("make the first commit", dir, repo.find_reference("HEAD"))?;
@@ -183,6 +219,39 @@ pub(crate) fn init_and_commit(dir: &Path, message: &str, paths: &[&str]) -> Resu
     let log = format!("commit (initial): {subject}");
     ctx("make the first commit", dir, repo.reference(&branch, id, false, &log))?;
     Ok(id.to_string())
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// The index entry `git add` makes for the regular file at `path`, whose blob is `id`: the
+/// times, device, inode, owner and size `lstat` gave, and the mode git stores (0755 when the
+/// owner may execute it, else 0644).
+#[cfg(unix)]
+fn stat_entry(path: &str, id: git2::Oid, meta: &std::fs::Metadata) -> git2::IndexEntry {
+    use std::os::unix::fs::MetadataExt;
+    // git keeps the low 32 bits of each, as libgit2 does.
+    let low32 = |v: u64| u32::try_from(v & 0xffff_ffff).unwrap_or(0);
+    let time = |secs: i64, nanos: i64| {
+        git2::IndexTime::new(low32(secs.cast_unsigned()).cast_signed(), low32(nanos.cast_unsigned()))
+    };
+    let mut entry = index_entry(path, id, if meta.mode() & 0o100 == 0 { 0o100_644 } else { 0o100_755 }, 0, 0);
+    entry.ctime = time(meta.ctime(), meta.ctime_nsec());
+    entry.mtime = time(meta.mtime(), meta.mtime_nsec());
+    entry.dev = low32(meta.dev());
+    entry.ino = low32(meta.ino());
+    entry.uid = meta.uid();
+    entry.gid = meta.gid();
+    entry.file_size = low32(meta.size());
+    entry
+}
+
+/// Without unix's `lstat` fields, an entry with the size and mode only: git compares the file's
+/// content the first time it looks.
+#[cfg(not(unix))]
+fn stat_entry(path: &str, id: git2::Oid, meta: &std::fs::Metadata) -> git2::IndexEntry {
+    index_entry(path, id, 0o100_644, usize::try_from(meta.len()).unwrap_or(usize::MAX), 0)
 }
 
 /// What a remote connection needs from pave: the token for http(s) remotes (`PAVE_GIT_TOKEN`,

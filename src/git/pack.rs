@@ -5,8 +5,9 @@
 //! unlinks, and a `deflateInit` each. Two ways in:
 //! - [`Staging`] (the fleet's commits): pave formats and hashes the blobs, the changed trees
 //!   and the commit itself and adds each to a [`PackWriter`] as it is made;
-//! - [`keep_in_memory`] and [`write_first_commit`] (`pave new`'s first commit): libgit2 builds
-//!   the commit in a mempack, and everything the commit reaches is packed from there.
+//! - `pave new`'s first commit goes through a [`Staging`] too: the blobs of the bytes pave has just
+//!   written, and of any file git would filter on the way in (line endings, `ident`), made by
+//!   libgit2 in a mempack ([`keep_in_memory`]) and adopted from there.
 //!
 //! Either way the pack and its index are renamed into `objects/pack/` before anything refers to
 //! them: the pack first, its index last, as git does. libgit2's own pack writer
@@ -48,6 +49,11 @@ impl Staging {
         let id = object_id(kind, bytes)?;
         self.pack.borrow_mut().add(id, kind, bytes)?;
         Ok(id)
+    }
+
+    /// Adds an object libgit2 made (and hashed) to the pack.
+    pub(super) fn adopt(&self, object: &git2::OdbObject<'_>) -> Result<(), git2::Error> {
+        self.pack.borrow_mut().add(object.id(), object.kind(), object.data())
     }
 
     /// The tree `base` (of `repo`) with `changes` applied, its changed subtrees added to the
@@ -112,17 +118,20 @@ impl Staging {
         self.add(git2::ObjectType::Tree, b"")
     }
 
-    /// Adds the commit of `tree` on `parent`, formatted as git and libgit2 write a commit
-    /// (no encoding header: the message is UTF-8), and returns its id.
+    /// Adds the commit of `tree` on `parent` (none: a first commit), formatted as git and
+    /// libgit2 write a commit (no encoding header: the message is UTF-8), and returns its id.
     pub(super) fn commit(
         &self,
         tree: git2::Oid,
-        parent: git2::Oid,
+        parent: Option<git2::Oid>,
         author: &git2::Signature<'_>,
         committer: &git2::Signature<'_>,
         message: &str,
     ) -> Result<git2::Oid, git2::Error> {
-        let mut text = format!("tree {tree}\nparent {parent}\n").into_bytes();
+        let mut text = format!("tree {tree}\n").into_bytes();
+        if let Some(parent) = parent {
+            text.extend_from_slice(format!("parent {parent}\n").as_bytes());
+        }
         for (role, who) in [("author", author), ("committer", committer)] {
             let when = who.when();
             let offset = when.offset_minutes().abs();
@@ -150,38 +159,12 @@ fn tree_order(name: &[u8], mode: u32) -> impl Iterator<Item = &u8> {
     name.iter().chain(if mode == 0o040_000 { b"/".iter() } else { [].iter() })
 }
 
-/// Keeps every object written to `repo` from here on in memory, for [`write_first_commit`] to write
-/// as one pack: only for a handle dropped once that is done (a repository pave has just made).
+/// Keeps every object written to `repo` from here on in memory, for a [`Staging`] to
+/// [`adopt`](Staging::adopt) into its pack: only for a handle dropped once that is done (a
+/// repository pave has just made).
 pub(super) fn keep_in_memory(repo: &git2::Repository) -> Result<(), git2::Error> {
     super::settings();
     repo.odb()?.add_new_mempack_backend(1000).map(drop)
-}
-
-/// Writes a first commit that libgit2 made in memory ([`keep_in_memory`]) into `repo`'s object
-/// database as one pack: the commit and every tree and blob of its tree (it has no parent, so
-/// all of them are new).
-pub(super) fn write_first_commit(
-    repo: &git2::Repository,
-    commit: git2::Oid,
-    tree: git2::Oid,
-) -> Result<(), git2::Error> {
-    let mut ids = vec![commit, tree];
-    repo.find_tree(tree)?.walk(git2::TreeWalkMode::PreOrder, |_, entry| {
-        // A submodule's commit is not an object of this repository.
-        if matches!(entry.kind(), Some(git2::ObjectType::Tree | git2::ObjectType::Blob)) {
-            ids.push(entry.id());
-        }
-        git2::TreeWalkResult::Ok
-    })?;
-    let odb = repo.odb()?;
-    let mut pack = PackWriter::new();
-    for id in ids {
-        if !pack.has(id) {
-            let object = odb.read(id)?;
-            pack.add(id, object.kind(), object.data())?;
-        }
-    }
-    pack.publish(repo)
 }
 
 /// An object's id: the SHA-1 of its kind, size and bytes.
@@ -225,11 +208,6 @@ impl PackWriter {
         // Signature, version, and the object count, filled in by `finish`.
         pack.extend_from_slice(b"PACK\0\0\0\x02\0\0\0\0");
         Self { pack, entries: Vec::new(), added: HashSet::new() }
-    }
-
-    /// Whether the pack holds the object.
-    fn has(&self, id: git2::Oid) -> bool {
-        self.added.contains(&id)
     }
 
     /// Appends an object (its id is the caller's, as libgit2 computed it), once: a pack holds
@@ -450,7 +428,7 @@ mod tests {
         let author = git2::Signature::new("Ana Ñ", "ana@e", &git2::Time::new(1_700_000_000, 330)).expect("sig");
         let committer = git2::Signature::new("T", "t@e", &git2::Time::new(1_700_000_100, -150)).expect("sig");
         let message = "second\n\nwith a body\n";
-        let commit = staging.commit(tree, parent.id(), &author, &committer, message).expect("commit");
+        let commit = staging.commit(tree, Some(parent.id()), &author, &committer, message).expect("commit");
         // Nothing of it is on disk yet.
         assert!(repo.find_commit(commit).is_err(), "the commit stays in memory until packed");
         staging.write_pack(&repo).expect("pack");

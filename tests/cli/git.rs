@@ -50,6 +50,36 @@ fn new_initialises_git_with_one_commit_holding_every_file() {
 }
 
 #[test]
+fn new_stages_every_file_as_git_add_would_with_its_filters_modes_and_stat() {
+    let dir = Test::version_dir("svc", "1.0.0");
+    let out = Test::svc()
+        .file("svc", "1.0.0", ".gitattributes", "*.txt text\nversion.c ident\n")
+        .file("svc", "1.0.0", "crlf.txt", "one\r\ntwo\r\n")
+        .file("svc", "1.0.0", "version.c", "/* $Id: 0123456789abcdef $ */\n")
+        .file("svc", "1.0.0", "run.sh", "#!/bin/sh\n")
+        .chmod(&format!("{dir}/files/run.sh"), 0o755)
+        .symlink("README.md", &format!("{dir}/files/docs-link"))
+        .args(["new", "svc", "out"])
+        .args(SVC_REQUIRED)
+        .run();
+    // The tree git itself makes of the same files, in a repository of its own.
+    out.copy_dir("out", "check");
+    std::fs::remove_dir_all(out.path("check/.git")).unwrap();
+    out.git("check", &["init", "-q"]);
+    out.git("check", &["add", "-A"]);
+    assert_eq!(out.git("out", &["rev-parse", "HEAD^{tree}"]), out.git("check", &["write-tree"]));
+    // Filters applied on the way in, as git does: line endings normalised, the ident collapsed.
+    assert_eq!(out.git("out", &["cat-file", "-p", "HEAD:crlf.txt"]), "one\ntwo\n");
+    assert_eq!(out.git("out", &["cat-file", "-p", "HEAD:version.c"]), "/* $Id$ */\n");
+    let staged = out.git("out", &["ls-files", "-s", "run.sh", "docs-link", "README.md"]);
+    let modes: Vec<&str> = staged.lines().filter_map(|l| l.split_whitespace().next()).collect();
+    assert_eq!(modes, ["100644", "120000", "100755"], "{staged}");
+    // The index holds what lstat says of every file: git finds nothing to look at again.
+    assert_eq!(out.git("out", &["diff-files", "--name-only"]), "", "stat data differs from the files");
+    assert_eq!(out.git("out", &["status", "--porcelain"]), "");
+}
+
+#[test]
 fn new_starts_the_branch_that_init_default_branch_names() {
     let out = Test::svc()
         .write("home/.gitconfig", "[init]\n\tdefaultBranch = trunk\n")
