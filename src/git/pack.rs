@@ -2,14 +2,13 @@
 //!
 //! libgit2 writes every new object as its own zlib file under `objects/XX/`, creating the
 //! directory first: a fleet upgrade's ~30 objects cost ~30 `mkdir`s, temporary files, links and
-//! unlinks, and a `deflateInit` each. Two ways in:
-//! - [`Staging`] (the fleet's commits): pave formats and hashes the blobs, the changed trees
-//!   and the commit itself and adds each to a [`PackWriter`] as it is made;
-//! - `pave new`'s first commit goes through a [`Staging`] too: the blobs of the bytes pave has just
-//!   written, and of any file git would filter on the way in (line endings, `ident`), made by
-//!   libgit2 in a mempack ([`keep_in_memory`]) and adopted from there.
+//! unlinks, and a `deflateInit` each. A [`Staging`] collects the objects of one commit instead
+//! (a fleet branch's, or `pave new`'s first): pave formats and hashes the blobs, the changed
+//! trees and the commit itself and adds each to a [`PackWriter`] as it is made. A blob that
+//! libgit2 must make, for a file git filters on the way in (line endings, `ident`), is made in a
+//! mempack ([`keep_in_memory`]) and adopted from there.
 //!
-//! Either way the pack and its index are renamed into `objects/pack/` before anything refers to
+//! The pack and its index are renamed into `objects/pack/` before anything refers to
 //! them: the pack first, its index last, as git does. libgit2's own pack writer
 //! (`git_mempack_dump`) searches for deltas and indexes the pack again by inflating it; the few
 //! objects of one commit rarely delta against each other, and each object's id, offset and
