@@ -172,16 +172,22 @@ pub(crate) fn init_and_commit(dir: &Path, message: &str, files: &[(&str, Option<
     let odb = ctx("initialise a repository", dir, repo.odb())?;
     let staging = pack::Staging::new();
     let mut index = ctx("stage the files", dir, repo.index())?;
+    // Every staged file's entry, for the tree; those staged here go into the index only once
+    // their objects are on disk (libgit2 adds the others itself).
     let mut entries = Vec::with_capacity(files.len());
+    let mut staged_here = Vec::with_capacity(files.len());
     for &(path, bytes) in files {
         // Files the template's own .gitignore ignores stay out, as `git add` would leave them.
         if repo.is_path_ignored(Path::new(path)).unwrap_or(false) {
             continue;
         }
-        let stored_as_written = bytes.filter(|b| trusts_modes && !b.contains(&b'\r') && !contains(b, b"$Id"));
+        let stored_as_written = bytes.filter(|b| {
+            trusts_modes && memchr::memchr(b'\r', b).is_none() && memchr::memmem::find(b, b"$Id").is_none()
+        });
         let entry = match stored_as_written.map(|b| (b, crate::fs::lstat(&dir.join(path)))) {
             Some((bytes, Ok(meta))) if meta.is_file() => {
                 let id = ctx("stage the files", dir, staging.blob(bytes))?;
+                staged_here.push(entries.len());
                 stat_entry(path, id, &meta)
             }
             _ => {
@@ -208,8 +214,8 @@ pub(crate) fn init_and_commit(dir: &Path, message: &str, files: &[(&str, Option<
     let (author, committer) = ctx("make the commit (author identity)", dir, signatures(&repo))?;
     let id = ctx("make the first commit", dir, staging.commit(tree_id, None, &author, &committer, message))?;
     ctx("write the first commit", dir, staging.write_pack(&repo))?;
-    for entry in &entries {
-        ctx("stage the files", dir, index.add(entry))?;
+    for &i in &staged_here {
+        ctx("stage the files", dir, index.add(&entries[i]))?;
     }
     ctx("stage the files", dir, index.write())?;
     // HEAD names the branch (`init.defaultBranch`, or a full ref name), which starts here.
@@ -219,10 +225,6 @@ pub(crate) fn init_and_commit(dir: &Path, message: &str, files: &[(&str, Option<
     let log = format!("commit (initial): {subject}");
     ctx("make the first commit", dir, repo.reference(&branch, id, false, &log))?;
     Ok(id.to_string())
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 /// The index entry `git add` makes for the regular file at `path`, whose blob is `id`: the
