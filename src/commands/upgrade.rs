@@ -114,7 +114,8 @@ pub(crate) fn run(ctx: &Context, args: &UpgradeArgs) -> Result<i32> {
         return Ok(exit::OK);
     }
 
-    crate::upgrade::worktree::apply(&root, &session.effects())?;
+    let effects = session.effects();
+    crate::upgrade::worktree::apply(&root, &effects)?;
     print_summary(ctx, &session, "");
     let conflicts = session.conflict_entries();
     if !conflicts.is_empty() {
@@ -123,7 +124,8 @@ pub(crate) fn run(ctx: &Context, args: &UpgradeArgs) -> Result<i32> {
     let (_, version) = session.versions();
     let committing = args.commit || args.branch.is_some();
     if conflicts.is_empty() && committing {
-        let id = repo.commit_project(&session.commit_message(None), args.branch.as_deref())?;
+        let paths = crate::upgrade::touched_paths(&effects);
+        let id = repo.commit_project(&session.commit_message(None), args.branch.as_deref(), &paths)?;
         let on = args.branch.as_ref().map(|b| format!(" on branch {b}")).unwrap_or_default();
         ctx.printer.status(&format!(".pave.toml now records {version}; committed {}{on}.", &id[..7]));
         return Ok(exit::OK);

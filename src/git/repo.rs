@@ -313,19 +313,48 @@ impl ProjectRepo {
         index.write().map_err(|e| self.err("write the index", e))
     }
 
-    /// Stages every change in the project's directory and commits it, on HEAD or on a new
-    /// branch that HEAD then points to. Returns the commit id.
-    pub(crate) fn commit_project(&self, message: &str, branch: Option<&str>) -> Result<String, GitError> {
+    /// Commits the upgrade's `paths` (project-relative), on HEAD or on a new branch that HEAD
+    /// then points to, and returns the commit id. Each path is staged from the work tree as
+    /// `git add` stages it, or removed from the index when it is gone. The commit is HEAD's tree
+    /// with those paths changed and nothing else: an untracked file beside the project, and
+    /// (with `--allow-dirty`) other changes, staged or not, stay where they were.
+    pub(crate) fn commit_project(
+        &self,
+        message: &str,
+        branch: Option<&str>,
+        paths: &[&str],
+    ) -> Result<String, GitError> {
         let mut index = self.repo.index().map_err(|e| self.err("open the index", e))?;
-        let spec = if self.prefix.is_empty() { "*".to_string() } else { format!("{}*", self.prefix) };
-        index
-            .add_all([spec.as_str()], git2::IndexAddOption::DEFAULT, None)
-            .map_err(|e| self.err("stage the upgrade", e))?;
-        index.update_all([spec.as_str()], None).map_err(|e| self.err("stage the upgrade", e))?;
+        let mut update = git2::build::TreeUpdateBuilder::new();
+        for rel in paths {
+            let full = format!("{}{rel}", self.prefix);
+            let path = Path::new(&full);
+            match index.add_path(path) {
+                Ok(()) => {
+                    let entry = index.get_path(path, 0).ok_or_else(|| {
+                        self.err("stage the upgrade", git2::Error::from_str("not in the index once added"))
+                    })?;
+                    update.upsert(full.as_bytes(), entry.id, file_mode(entry.mode));
+                }
+                // Gone from the work tree: removed by the upgrade (or already by the user).
+                Err(e) if e.code() == git2::ErrorCode::NotFound => {
+                    let _ = index.remove_path(path);
+                    update.remove(full.as_bytes());
+                }
+                Err(e) => return Err(self.err("stage the upgrade", e)),
+            }
+        }
         index.write().map_err(|e| self.err("write the index", e))?;
-        let tree_id = index.write_tree().map_err(|e| self.err("write the tree", e))?;
-        let tree = self.repo.find_tree(tree_id).map_err(|e| self.err("write the tree", e))?;
         let parent = self.repo.head().ok().and_then(|h| h.peel_to_commit().ok());
+        let base = if let Some(commit) = &parent {
+            commit.tree().map_err(|e| self.err("read HEAD's tree", e))?
+        } else {
+            let empty =
+                self.repo.treebuilder(None).and_then(|b| b.write()).map_err(|e| self.err("write the tree", e))?;
+            self.repo.find_tree(empty).map_err(|e| self.err("write the tree", e))?
+        };
+        let tree_id = update.create_updated(&self.repo, &base).map_err(|e| self.err("write the tree", e))?;
+        let tree = self.repo.find_tree(tree_id).map_err(|e| self.err("write the tree", e))?;
         if let Some(name) = branch {
             let Some(p) = &parent else {
                 return Err(self.err("create a branch", git2::Error::from_str("the repository has no commit yet")));
@@ -341,5 +370,15 @@ impl ProjectRepo {
             .commit(Some("HEAD"), &author, &committer, message, &tree, &parents)
             .map_err(|e| self.err("commit", e))?;
         Ok(id.to_string())
+    }
+}
+
+/// The tree entry mode of an index entry's mode.
+fn file_mode(mode: u32) -> git2::FileMode {
+    match mode {
+        0o100_755 => git2::FileMode::BlobExecutable,
+        0o120_000 => git2::FileMode::Link,
+        0o160_000 => git2::FileMode::Commit,
+        _ => git2::FileMode::Blob,
     }
 }

@@ -40,6 +40,13 @@ pub(crate) fn removed_paths(effects: &[Effect]) -> Vec<&str> {
     out
 }
 
+/// Every path the effects write or remove, each once: what a commit of the upgrade holds.
+pub(crate) fn touched_paths(effects: &[Effect]) -> Vec<&str> {
+    let mut seen = BTreeSet::new();
+    let written = effects.iter().filter(|e| !e.is_removal()).map(|e| e.path.as_str());
+    removed_paths(effects).into_iter().chain(written).filter(|p| seen.insert(*p)).collect()
+}
+
 /// The effects as a commit's tree changes: removals first, then writes, `.pave.toml` last.
 pub(crate) fn tree_changes(effects: &[Effect]) -> Vec<crate::git::TreeChange> {
     let mut out: Vec<crate::git::TreeChange> =

@@ -22,7 +22,7 @@ use crate::plan::{Action, PlannedFile, ReadError, UpgradePlan};
 use crate::project::ProjectFile;
 use crate::render::{RenderError, RenderedFile};
 
-pub(crate) use effects::{Effect, tree_changes};
+pub(crate) use effects::{Effect, touched_paths, tree_changes};
 pub(crate) use prepare::{Prepared, Request, target};
 pub(crate) use source::{CommitTree, WorkTree};
 

@@ -889,3 +889,40 @@ fn upgrade_updates_a_file_whose_source_is_unchanged_but_whose_output_is_not() {
     let status = out.git("proj", &["status", "--porcelain"]);
     assert!(!status.contains("name.txt") && !status.contains("pay.conf"), "{status}");
 }
+
+#[test]
+fn upgrade_commit_holds_the_upgrade_and_nothing_the_user_left_around_it() {
+    let out = Test::app_project();
+    out.write("proj/notes.txt", "my notes, never committed\n");
+    // --allow-dirty: a staged change and an unstaged one to files the upgrade leaves alone.
+    out.write("proj/docs/guide.md", "staged, for a commit of my own\n");
+    out.git("proj", &["add", "docs/guide.md"]);
+    out.write("proj/src/main.rs", "// unstaged work\n");
+    let out = upgrade(out).args(["--commit", "--allow-dirty"]).stderr_contains("committed").run();
+    let committed = out.git("proj", &["show", "--name-status", "--format=", "HEAD"]);
+    let mut lines: Vec<&str> = committed.lines().collect();
+    lines.sort_unstable();
+    assert_eq!(
+        lines,
+        [
+            "A\tadded.txt",
+            "D\tlegacy/tools/old.txt",
+            "M\t.pave.toml",
+            "M\tREADME.md",
+            "M\tconfig/app.yaml",
+            "M\tlines.txt",
+            "M\tlogo.png",
+            "M\trun.sh",
+            "M\ttool.sh",
+        ],
+        "{committed}"
+    );
+    assert_eq!(out.git("proj", &["show", "HEAD:docs/guide.md"]), crate::fixtures::APP_GUIDE);
+    assert_eq!(out.git("proj", &["ls-tree", "--name-only", "HEAD", "legacy"]), "", "the emptied directory is gone");
+    assert_eq!(
+        out.git("proj", &["status", "--porcelain", "--untracked-files=all"]),
+        "M  docs/guide.md\n M src/main.rs\n?? notes.txt\n",
+        "the user's work is as they left it: staged, unstaged, untracked"
+    );
+    out.git("proj", &["fsck", "--strict", "--no-progress"]);
+}
