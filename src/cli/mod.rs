@@ -114,7 +114,7 @@ pub(crate) struct NewArgs {
 /// The choice of target shared by `diff` and `upgrade`.
 #[derive(Debug, Args)]
 pub(crate) struct TargetArgs {
-    /// The project (default: the current directory)
+    /// The project (default: the one the current directory is in, found upwards)
     #[arg(value_name = "PATH")]
     pub path: Option<PathBuf>,
     /// Upgrade to this version (default: the newest released one)
@@ -265,7 +265,7 @@ pub(crate) struct FleetUpgradeArgs {
 /// `pave check`.
 #[derive(Debug, Args)]
 pub(crate) struct CheckArgs {
-    /// The project (default: the current directory)
+    /// The project (default: the one the current directory is in, found upwards)
     #[arg(value_name = "PATH")]
     pub path: Option<PathBuf>,
     /// Print JSON: findings with rule, severity, path, message
@@ -296,7 +296,7 @@ pub(crate) struct ExceptionAddArgs {
     /// When it lapses (YYYY-MM-DD, in the future, within the catalog's maximum)
     #[arg(long, value_name = "DATE")]
     pub expires: String,
-    /// The project (default: the current directory)
+    /// The project (default: the one the current directory is in, found upwards)
     #[arg(long, value_name = "PATH")]
     pub path: Option<PathBuf>,
 }
@@ -304,7 +304,7 @@ pub(crate) struct ExceptionAddArgs {
 /// `pave exception list`.
 #[derive(Debug, Args)]
 pub(crate) struct ExceptionListArgs {
-    /// The project (default: the current directory)
+    /// The project (default: the one the current directory is in, found upwards)
     #[arg(value_name = "PATH")]
     pub path: Option<PathBuf>,
     /// Print JSON

@@ -41,10 +41,24 @@ pub(super) fn open_session(
     Ok(session)
 }
 
-/// The project directory: PATH or the current one.
+/// The project directory: PATH, or without one the project the current directory is in, as git
+/// finds its repository from a subdirectory: the nearest directory upwards holding a
+/// `.pave.toml`, looked for up to the top of the git work tree (or of the file system). When
+/// there is none, the current directory, whose missing `.pave.toml` the caller reports.
 pub(super) fn project_root(path: Option<&Path>) -> Result<PathBuf> {
-    let path = path.unwrap_or_else(|| Path::new("."));
-    Ok(crate::fs::canonicalize(path)?)
+    if let Some(path) = path {
+        return Ok(crate::fs::canonicalize(path)?);
+    }
+    let here = crate::fs::canonicalize(Path::new("."))?;
+    for dir in here.ancestors() {
+        if crate::fs::entry_kind(&dir.join(crate::project::FILE_NAME))?.is_some() {
+            return Ok(dir.to_path_buf());
+        }
+        if crate::fs::entry_kind(&dir.join(".git"))?.is_some() {
+            break;
+        }
+    }
+    Ok(here)
 }
 
 /// `name: TEMPLATE A → B`.

@@ -319,6 +319,33 @@ fn upgrade_in_the_current_directory() {
 }
 
 #[test]
+fn upgrade_diff_and_check_in_a_subdirectory_find_the_project_above_as_git_does() {
+    let out = Test::app_project();
+    let diff = out.then().current_dir("proj/config").args(["diff", "--stat"]).stdout_contains("config/app.yaml").run();
+    let diff = diff.then().current_dir("proj/legacy/tools").args(["check"]).run();
+    let out =
+        diff.then().current_dir("proj/config").args(["upgrade", "--commit"]).stderr_contains("proj: app 1.0.0").run();
+    assert_eq!(recorded_version(&out, "proj"), "2.0.0");
+    assert_eq!(out.commit_count("proj"), 2);
+}
+
+#[test]
+fn upgrade_looks_for_the_project_no_higher_than_the_top_of_its_repository() {
+    // A repository inside a pave project (vendored, say) is not part of that project.
+    let out = Test::app_project();
+    out.write("proj/vendor/lib/README", "vendored\n");
+    out.git("proj/vendor/lib", &["init", "-q"]);
+    let out = out
+        .then()
+        .current_dir("proj/vendor/lib")
+        .args(["upgrade"])
+        .status(2)
+        .stderr_contains("vendor/lib` has no .pave.toml")
+        .run();
+    assert_eq!(recorded_version(&out, "proj"), "1.0.0");
+}
+
+#[test]
 fn upgrade_removes_the_directory_a_renamed_file_left_empty() {
     let manifest = |v: &str| {
         if v == "2.0.0" {
