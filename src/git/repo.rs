@@ -324,6 +324,9 @@ impl ProjectRepo {
         branch: Option<&str>,
         paths: &[&str],
     ) -> Result<String, GitError> {
+        // Without an identity the error comes before anything is staged.
+        let (author, committer) =
+            signatures(&self.repo).map_err(|e| self.err("make the commit (author identity)", e))?;
         let mut index = self.repo.index().map_err(|e| self.err("open the index", e))?;
         let mut update = git2::build::TreeUpdateBuilder::new();
         for rel in paths {
@@ -362,8 +365,6 @@ impl ProjectRepo {
             self.repo.branch(name, p, false).map_err(|e| self.err("create the branch", e))?;
             self.repo.set_head(&format!("refs/heads/{name}")).map_err(|e| self.err("switch to the branch", e))?;
         }
-        let (author, committer) =
-            signatures(&self.repo).map_err(|e| self.err("make the commit (author identity)", e))?;
         let parents: Vec<&git2::Commit> = parent.iter().collect();
         let id = self
             .repo
