@@ -448,6 +448,17 @@ fn upgrade_applies_the_migrations_of_every_version_crossed_in_order() {
 }
 
 #[test]
+fn upgrade_commit_records_a_migrated_file_as_moved_and_leaves_the_tree_clean() {
+    let out = upgrade(mig_project()).arg("--commit").run();
+    let committed = out.git("proj", &["show", "-M", "--name-status", "--format=", "HEAD"]);
+    let mut lines: Vec<&str> = committed.lines().collect();
+    lines.sort_unstable();
+    assert_eq!(lines, ["M\t.pave.toml", "M\tregion.txt", "R072\tdocs/RUNBOOK.md\tdocs/operations.md"], "{committed}");
+    assert_eq!(out.git("proj", &["status", "--porcelain", "--untracked-files=all"]), "");
+    out.git("proj", &["fsck", "--strict", "--no-progress"]);
+}
+
+#[test]
 fn upgrade_to_an_intermediate_version_applies_only_the_migrations_up_to_it() {
     let out = upgrade(mig_project()).args(["--to", "2.0.0"]).run();
     let answers = out.pave_toml("proj")["answers"].as_table().unwrap().clone();
