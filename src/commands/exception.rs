@@ -46,28 +46,68 @@ fn add(ctx: &Context, args: &ExceptionAddArgs) -> Result<i32> {
     }
     let mut doc: toml_edit::DocumentMut =
         file.text.parse().map_err(|e| Error::usage(format!("{FILE_NAME}: {e}"), None::<String>))?;
-    let mut table = toml_edit::Table::new();
-    table.insert("rule", toml_edit::value(args.rule.as_str()));
-    table.insert("owner", toml_edit::value(args.owner.as_str()));
-    table.insert("reason", toml_edit::value(args.reason.as_str()));
     let datetime = toml_edit::Datetime {
         date: Some(toml_edit::Date { year: date.year, month: date.month, day: date.day }),
         time: None,
         offset: None,
     };
-    table.insert("expires", toml_edit::value(datetime));
-    if let Some(array) = doc.get_mut("exceptions").and_then(toml_edit::Item::as_array_of_tables_mut) {
-        array.push(table);
+    let fields = [
+        ("owner", toml_edit::value(args.owner.as_str())),
+        ("reason", toml_edit::value(args.reason.as_str())),
+        ("expires", toml_edit::value(datetime)),
+    ];
+    // One exception per rule: adding it again renews or amends it in place (an expired one
+    // left beside a new one would still be reported as expired).
+    let existing = doc.get_mut("exceptions").and_then(toml_edit::Item::as_array_of_tables_mut).and_then(|array| {
+        array.iter_mut().find(|t| t.get("rule").and_then(toml_edit::Item::as_str) == Some(&args.rule))
+    });
+    let message = if let Some(table) = existing {
+        let changed: Vec<String> = fields
+            .iter()
+            .filter_map(|(key, new)| {
+                let old = table.get(key).and_then(toml_edit::Item::as_value).map(|v| v.to_string());
+                let new_text = new.as_value().map(|v| v.to_string());
+                (old.as_deref().map(str::trim) != new_text.as_deref().map(str::trim)).then(|| {
+                    let shown = |v: Option<&str>| v.map_or_else(|| "(none)".to_string(), |v| v.trim().to_string());
+                    format!("{key} {} → {}", shown(old.as_deref()), shown(new_text.as_deref()))
+                })
+            })
+            .collect();
+        if changed.is_empty() {
+            ctx.printer.status(&format!(
+                "{FILE_NAME} already records this exception for {} until {} (owner {}): nothing written.",
+                args.rule, args.expires, args.owner
+            ));
+            return Ok(exit::OK);
+        }
+        for (key, value) in fields {
+            table.insert(key, value);
+        }
+        format!(
+            "Updated the exception for {}: {}. Commit {FILE_NAME} so reviewers see it.",
+            args.rule,
+            changed.join(", ")
+        )
     } else {
-        let mut array = toml_edit::ArrayOfTables::new();
-        array.push(table);
-        doc.insert("exceptions", toml_edit::Item::ArrayOfTables(array));
-    }
+        let mut table = toml_edit::Table::new();
+        table.insert("rule", toml_edit::value(args.rule.as_str()));
+        for (key, value) in fields {
+            table.insert(key, value);
+        }
+        if let Some(array) = doc.get_mut("exceptions").and_then(toml_edit::Item::as_array_of_tables_mut) {
+            array.push(table);
+        } else {
+            let mut array = toml_edit::ArrayOfTables::new();
+            array.push(table);
+            doc.insert("exceptions", toml_edit::Item::ArrayOfTables(array));
+        }
+        format!(
+            "Recorded an exception for {} until {} (owner {}). Commit {FILE_NAME} so reviewers see it.",
+            args.rule, args.expires, args.owner
+        )
+    };
     crate::fs::write_atomic(&root.join(FILE_NAME), doc.to_string().as_bytes(), false)?;
-    ctx.printer.status(&format!(
-        "Recorded an exception for {} until {} (owner {}). Commit {FILE_NAME} so reviewers see it.",
-        args.rule, args.expires, args.owner
-    ));
+    ctx.printer.status(&message);
     Ok(exit::OK)
 }
 

@@ -318,6 +318,39 @@ fn exception_add_records_rule_owner_reason_and_expiry() {
 }
 
 #[test]
+fn exception_add_again_writes_nothing_and_renews_an_expired_one_in_place() {
+    let out = Test::paved_project();
+    out.write("proj/.github/workflows/ci.yml", "name: ours\n");
+    write_exception(&out, "drift:.github/workflows/ci.yml", "2020-01-31");
+    let out = check_fails(out).stdout_contains("✖ exception-expired:drift:.github/workflows/ci.yml").run();
+    let renewed = date_in_days(30);
+    let out = out
+        .then()
+        .args(["exception", "add", "drift:.github/workflows/ci.yml", "--owner", "alice@example.com"])
+        .args(["--reason", "written by hand", "--expires", &renewed, "--path", "proj"])
+        .stderr_contains(&format!(
+            "Updated the exception for drift:.github/workflows/ci.yml: expires 2020-01-31 → {renewed}"
+        ))
+        .run();
+    let record = out.pave_toml("proj");
+    let all = record["exceptions"].as_array().unwrap();
+    assert_eq!(all.len(), 1, "renewed, not added beside the expired one: {all:?}");
+    assert_eq!(all[0]["expires"].as_datetime().map(ToString::to_string), Some(renewed.clone()));
+    let out = out.then().args(["check", "proj"]).stdout_contains("○ drift:.github/workflows/ci.yml").run();
+
+    // The same exception again: nothing is written.
+    let (text, mtimes) = (out.read("proj/.pave.toml"), out.mtimes("proj"));
+    let out = out
+        .then()
+        .args(["exception", "add", "drift:.github/workflows/ci.yml", "--owner", "alice@example.com"])
+        .args(["--reason", "written by hand", "--expires", &renewed, "--path", "proj"])
+        .stderr_contains("already records this exception")
+        .run();
+    assert_eq!(out.read("proj/.pave.toml"), text);
+    assert_eq!(out.mtimes("proj"), mtimes);
+}
+
+#[test]
 fn exception_add_keeps_the_comments_of_pave_toml() {
     let out = Test::paved_project();
     edit(&out, ".pave.toml", |t| t.replace("[answers]\n", "[answers]\n# agreed with the platform team\n"));
