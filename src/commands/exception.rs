@@ -65,8 +65,8 @@ fn add(ctx: &Context, args: &ExceptionAddArgs) -> Result<i32> {
         let changed: Vec<String> = fields
             .iter()
             .filter_map(|(key, new)| {
-                let old = table.get(key).and_then(toml_edit::Item::as_value).map(|v| v.to_string());
-                let new_text = new.as_value().map(|v| v.to_string());
+                let old = table.get(key).and_then(toml_edit::Item::as_value).map(ToString::to_string);
+                let new_text = new.as_value().map(ToString::to_string);
                 (old.as_deref().map(str::trim) != new_text.as_deref().map(str::trim)).then(|| {
                     let shown = |v: Option<&str>| v.map_or_else(|| "(none)".to_string(), |v| v.trim().to_string());
                     format!("{key} {} → {}", shown(old.as_deref()), shown(new_text.as_deref()))
