@@ -211,8 +211,15 @@ fn publish(ctx: &Context, catalog: &Catalog, args: &CatalogPublishArgs) -> Resul
         PublishFormat::Html => ("index.html", crate::publish::html(catalog, &pages)),
     };
     let path = args.out.join(name);
-    crate::fs::write_atomic(&path, text.as_bytes(), false)?;
-    ctx.printer.status(&format!("Published {} golden paths to {}", pages.len(), path.display()));
+    if crate::fs::write_output(&path, text.as_bytes())? {
+        ctx.printer.status(&format!("Published {} golden paths to {}", pages.len(), path.display()));
+    } else {
+        ctx.printer.status(&format!(
+            "{} already holds these {} golden paths: nothing written",
+            path.display(),
+            pages.len()
+        ));
+    }
     Ok(exit::OK)
 }
 

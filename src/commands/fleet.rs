@@ -141,8 +141,7 @@ fn status(ctx: &Context, args: &FleetStatusArgs) -> Result<i32> {
     let rows: Vec<StatusRow> = found.par_iter().map(|p| status::status_of(p, &|r| cache.get(r))).collect();
     let summary = status::summarize(&rows);
     if let Some(html) = &args.html {
-        crate::fs::write_atomic(html, fleet::page(&rows, &summary).as_bytes(), false)?;
-        ctx.printer.status(&format!("Wrote {}", html.display()));
+        super::wrote(ctx, html, crate::fs::write_output(html, fleet::page(&rows, &summary).as_bytes())?);
     }
     if args.json {
         let body = serde_json::json!({ "projects": rows, "summary": summary });

@@ -178,8 +178,7 @@ pub(crate) fn scorecard(ctx: &Context, args: &FleetScorecardArgs) -> Result<i32>
     violations.extend(remote_violations);
     let card = scorecard::scorecard(&hs, args.quarter, today, &infos, &violations);
     if let Some(path) = &args.html {
-        crate::fs::write_atomic(path, fleet::scorecard_html::page(&card).as_bytes(), false)?;
-        ctx.printer.status(&format!("Wrote {}", path.display()));
+        super::wrote(ctx, path, crate::fs::write_output(path, fleet::scorecard_html::page(&card).as_bytes())?);
     }
     if args.json {
         ctx.printer.out(&json_text(&card)?)?;

@@ -89,8 +89,7 @@ pub(super) fn run(ctx: &Context, args: &FleetRolloutArgs) -> Result<i32> {
 
     if let Some(html) = &args.html {
         let page = crate::fleet::rollout_html::page(&release, &rows, &summary, today);
-        crate::fs::write_atomic(html, page.as_bytes(), false)?;
-        ctx.printer.status(&format!("Wrote {}", html.display()));
+        super::wrote(ctx, html, crate::fs::write_output(html, page.as_bytes())?);
     }
     if args.json {
         let body = serde_json::json!({

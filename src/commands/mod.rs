@@ -82,6 +82,15 @@ impl Context {
     }
 }
 
+/// Says what became of a page written with [`crate::fs::write_output`].
+fn wrote(ctx: &Context, path: &std::path::Path, written: bool) {
+    if written {
+        ctx.printer.status(&format!("Wrote {}", path.display()));
+    } else {
+        ctx.printer.status(&format!("{} is up to date: nothing written", path.display()));
+    }
+}
+
 /// Refuses a branch name git would refuse, before anything is written (exit 2).
 fn check_branch_name(name: &str) -> Result<()> {
     if crate::git::is_valid_branch_name(name) {

@@ -177,6 +177,20 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8], executable: bool) -> Resul
     write_with_mode(path, bytes, replaced_mode(path, executable), executable)
 }
 
+/// [`write_atomic`] for a file pave generates on request (a page, a report): when `path` is a
+/// regular file holding exactly `bytes` already, nothing is written. Returns whether it wrote.
+pub(crate) fn write_output(path: &Path, bytes: &[u8]) -> Result<bool, FsError> {
+    let same = match std::fs::symlink_metadata(path) {
+        Ok(m) if m.is_file() && m.len() == bytes.len() as u64 => std::fs::read(path).is_ok_and(|old| old == bytes),
+        _ => false,
+    };
+    if same {
+        return Ok(false);
+    }
+    write_atomic(path, bytes, false)?;
+    Ok(true)
+}
+
 /// Writes `bytes` to `path` in place (written over from the start, then cut to their length;
 /// never through a link), not synced: for a cache whose reader ignores what it cannot parse,
 /// rewritten so often that a new file each time (a temporary file renamed over it) or a

@@ -250,6 +250,14 @@ fn fleet_status_html_writes_a_self_contained_page() {
     for (path, _) in OUTCOMES {
         assert!(html.contains(path), "{path} missing from the page");
     }
+    let before = std::fs::metadata(out.path("status.html")).and_then(|m| m.modified()).unwrap();
+    let out = out
+        .then()
+        .args(["fleet", "status", "fleet", "--html", "status.html"])
+        .stderr_contains("status.html is up to date: nothing written")
+        .run();
+    let after = std::fs::metadata(out.path("status.html")).and_then(|m| m.modified()).unwrap();
+    assert_eq!(after, before, "the same page is not written again");
 }
 
 #[test]

@@ -113,6 +113,14 @@ fn catalog_publish_markdown_lists_versions_changes_and_retirements() {
         md.contains("Replacement: [python-fastapi-service](#python-fastapi-service)"),
         "deprecated names its replacement"
     );
+    let mtimes = out.mtimes("site");
+    assert_eq!(mtimes.len(), 1, "{mtimes:?}");
+    let out = out
+        .then()
+        .args(["catalog", "publish", "--out", "site", "--format", "md"])
+        .stderr_contains("already holds these")
+        .run();
+    assert_eq!(out.mtimes("site"), mtimes, "publishing the same catalog again writes nothing");
 }
 
 #[test]
