@@ -62,26 +62,23 @@ fn add(ctx: &Context, args: &ExceptionAddArgs) -> Result<i32> {
         array.iter_mut().find(|t| t.get("rule").and_then(toml_edit::Item::as_str) == Some(&args.rule))
     });
     let message = if let Some(table) = existing {
-        let changed: Vec<String> = fields
-            .iter()
-            .filter_map(|(key, new)| {
-                let old = table.get(key).and_then(toml_edit::Item::as_value).map(ToString::to_string);
-                let new_text = new.as_value().map(ToString::to_string);
-                (old.as_deref().map(str::trim) != new_text.as_deref().map(str::trim)).then(|| {
-                    let shown = |v: Option<&str>| v.map_or_else(|| "(none)".to_string(), |v| v.trim().to_string());
-                    format!("{key} {} → {}", shown(old.as_deref()), shown(new_text.as_deref()))
-                })
-            })
-            .collect();
+        let mut changed = Vec::new();
+        for (key, value) in fields {
+            let old = table.get(key).and_then(toml_edit::Item::as_value).map(plain);
+            let new = value.as_value().map(plain);
+            if old != new {
+                let shown = |v: Option<String>| v.unwrap_or_else(|| "(none)".to_string());
+                changed.push(format!("{key} {} → {}", shown(old), shown(new)));
+                // Only what changed is replaced: the other lines keep their comments.
+                table.insert(key, value);
+            }
+        }
         if changed.is_empty() {
             ctx.printer.status(&format!(
                 "{FILE_NAME} already records this exception for {} until {} (owner {}): nothing written.",
                 args.rule, args.expires, args.owner
             ));
             return Ok(exit::OK);
-        }
-        for (key, value) in fields {
-            table.insert(key, value);
         }
         format!(
             "Updated the exception for {}: {}. Commit {FILE_NAME} so reviewers see it.",
@@ -109,6 +106,15 @@ fn add(ctx: &Context, args: &ExceptionAddArgs) -> Result<i32> {
     crate::fs::write_atomic(&root.join(FILE_NAME), doc.to_string().as_bytes(), false)?;
     ctx.printer.status(&message);
     Ok(exit::OK)
+}
+
+/// A value of `.pave.toml` as it reads, without its quotes, spacing or comment.
+fn plain(value: &toml_edit::Value) -> String {
+    match value {
+        toml_edit::Value::String(s) => s.value().clone(),
+        toml_edit::Value::Datetime(d) => d.value().to_string(),
+        other => other.to_string().trim().to_string(),
+    }
 }
 
 fn parse_date(text: &str) -> Result<toml::value::Date> {

@@ -323,6 +323,9 @@ fn exception_add_again_writes_nothing_and_renews_an_expired_one_in_place() {
     out.write("proj/.github/workflows/ci.yml", "name: ours\n");
     write_exception(&out, "drift:.github/workflows/ci.yml", "2020-01-31");
     let out = check_fails(out).stdout_contains("✖ exception-expired:drift:.github/workflows/ci.yml").run();
+    edit(&out, ".pave.toml", |t| {
+        t.replace("owner = \"alice@example.com\"\n", "owner = \"alice@example.com\" # agreed in review\n")
+    });
     let renewed = date_in_days(30);
     let out = out
         .then()
@@ -336,6 +339,10 @@ fn exception_add_again_writes_nothing_and_renews_an_expired_one_in_place() {
     let all = record["exceptions"].as_array().unwrap();
     assert_eq!(all.len(), 1, "renewed, not added beside the expired one: {all:?}");
     assert_eq!(all[0]["expires"].as_datetime().map(ToString::to_string), Some(renewed.clone()));
+    assert!(
+        out.read("proj/.pave.toml").contains("owner = \"alice@example.com\" # agreed in review\n"),
+        "what did not change keeps its comment"
+    );
     let out = out.then().args(["check", "proj"]).stdout_contains("○ drift:.github/workflows/ci.yml").run();
 
     // The same exception again: nothing is written.
