@@ -291,23 +291,26 @@ fn upgrade_branch(
         && chain.len() == built.len()
         && chain.last().map(|c| &c.tree) == Some(&tip.tree)
     {
-        for ((row, _), c) in built.iter().zip(chain) {
-            if rows[*row].outcome != Outcome::Conflict {
-                rows[*row].outcome = Outcome::Unchanged;
-            }
-            rows[*row].commit = Some(c.id.clone());
-        }
-        let built_rows: Vec<usize> = built.iter().map(|(r, _)| *r).collect();
         let tip = existing.clone().unwrap_or_default();
-        return Ok(Some(written(branch, tip, existing, built_rows, &prefix_of, false)));
+        return Ok(Some(written(branch, tip, existing, keep(rows, &built, chain), &prefix_of, false)));
     }
     let write_ref = format!("{}{branch}", refs.write);
-    let current = refs.commits.resolve(&write_ref).map_err(|e| err(&e))?;
+    // In a checkout the branch is moved only from where this run found it: another run that
+    // moved it in between wins, and this one says so. A mirror's branch is this run's own (runs
+    // on one cache wait for each other), written from wherever the last run left it.
+    let current = if refs.write == refs.existing {
+        existing.clone()
+    } else {
+        refs.commits.resolve(&write_ref).map_err(|e| err(&e))?
+    };
     let moved = fleet
         .timed(Phase::Commit, || refs.commits.set_ref(&write_ref, &tip.id, current.as_deref()))
         .map_err(|e| err(&e))?;
     remember(refs, branch, moved.then_some(tip.id.as_str()), built.iter().map(|(_, c)| c));
     let built_rows: Vec<usize> = built.iter().map(|(r, _)| *r).collect();
+    if !moved && let Some((now, chain)) = made_elsewhere(refs, &write_ref, &built).map_err(|e| err(&e))? {
+        return Ok(Some(written(branch, now.clone(), Some(now), keep(rows, &built, &chain), &prefix_of, false)));
+    }
     for (row, c) in &built {
         let row = &mut rows[*row];
         if !moved {
@@ -321,6 +324,34 @@ fn upgrade_branch(
         }
     }
     Ok(moved.then(|| written(branch, tip.id.clone(), existing, built_rows, &prefix_of, true)))
+}
+
+/// The branch stays as `chain` has it, which holds what `built` would: each built row is
+/// unchanged (a conflict stays a conflict) at the chain's commit. Returns the built rows.
+fn keep(rows: &mut [RepoOutcome], built: &[(usize, PaveCommit)], chain: &[PaveCommit]) -> Vec<usize> {
+    for ((row, _), c) in built.iter().zip(chain) {
+        let row = &mut rows[*row];
+        row.commit = Some(c.id.clone());
+        if row.outcome != Outcome::Conflict {
+            row.outcome = Outcome::Unchanged;
+        }
+    }
+    built.iter().map(|(r, _)| *r).collect()
+}
+
+/// When another run at the same moment moved `write_ref` to commits made from the same inputs
+/// as `built` (their ids differ only by the second they were made in): its tip and commits. The
+/// branch is then as this run would leave it, and it was not this run that moved it.
+fn made_elsewhere(
+    refs: &Refs<'_>,
+    write_ref: &str,
+    built: &[(usize, PaveCommit)],
+) -> Result<Option<(String, Vec<PaveCommit>)>, crate::git::GitError> {
+    let Some(now) = refs.commits.resolve(write_ref)? else { return Ok(None) };
+    let Ok(BranchState::OnBase(chain)) = refs.commits.branch_state(&now, refs.base) else { return Ok(None) };
+    let same = chain.len() == built.len()
+        && chain.iter().zip(built).all(|(a, (_, b))| a.inputs.is_some() && a.inputs == b.inputs);
+    Ok(same.then_some((now, chain)))
 }
 
 /// Teaches the memo the commits (oldest first) `branch` holds at `tip` on the base.

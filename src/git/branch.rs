@@ -285,13 +285,21 @@ impl Commits<'_> {
     /// Returns false when someone moved it in between (nothing is changed then).
     pub(crate) fn set_ref(&self, refname: &str, new: &str, expected: Option<&str>) -> Result<bool, GitError> {
         let new = oid(new).map_err(|e| self.err("move the branch", e))?;
-        let result = match expected {
+        let expected = expected.map(oid).transpose().map_err(|e| self.err("move the branch", e))?;
+        let attempt = || match expected {
             None => self.repo.reference(refname, new, false, "pave fleet upgrade"),
-            Some(old) => {
-                let old = oid(old).map_err(|e| self.err("move the branch", e))?;
-                self.repo.reference_matching(refname, new, true, old, "pave fleet upgrade")
-            }
+            Some(old) => self.repo.reference_matching(refname, new, true, old, "pave fleet upgrade"),
         };
+        // A reference another process is writing is tried again for 100 ms, as git does
+        // (`core.filesRefLockTimeout`); then the comparison above decides.
+        let mut result = attempt();
+        for pause in [1, 2, 4, 8, 16, 32, 37] {
+            if !matches!(&result, Err(e) if e.code() == git2::ErrorCode::Locked) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(pause));
+            result = attempt();
+        }
         match result {
             Ok(_) => Ok(true),
             Err(e) if matches!(e.code(), git2::ErrorCode::Exists | git2::ErrorCode::Modified) => Ok(false),

@@ -762,3 +762,41 @@ fn fleet_upgrade_re_run_from_the_memo_notices_whatever_moved() {
         assert_eq!(out.git(repo, &["status", "--porcelain"]), "", "{repo}");
     }
 }
+
+#[test]
+fn fleet_upgrades_run_at_once_move_each_branch_once_and_report_each_upgrade_once() {
+    let s = Test::app().into_sandbox();
+    let repos: Vec<String> = (0..16).map(|i| format!("fleet/r{i:02}")).collect();
+    for repo in &repos {
+        new_app(&s, "1.0.0", repo);
+    }
+    let args = ["fleet", "upgrade", "fleet", "--to", "2.0.0", "--jobs", "1"];
+    let runs = std::thread::scope(|t| {
+        let a = t.spawn(|| s.pave(&args));
+        let b = t.spawn(|| s.pave(&args));
+        [a.join().unwrap(), b.join().unwrap()]
+    });
+    let mut upgraded = Vec::new();
+    for run in &runs {
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert!(run.status.success(), "{stderr}");
+        for line in stderr.lines() {
+            assert!(!line.starts_with("failed") && !line.starts_with("raced"), "{stderr}");
+            if line.starts_with("upgraded") {
+                upgraded.push(line.split_whitespace().nth(1).unwrap_or_default().to_string());
+            }
+        }
+    }
+    upgraded.sort();
+    assert_eq!(upgraded, repos, "each repository is reported upgraded by one run, the other finds it unchanged");
+    for repo in &repos {
+        let reflog = s.git(repo, &["reflog", "show", "pave/app-2.0.0"]);
+        assert_eq!(reflog.lines().count(), 1, "{repo}: the branch moved once:\n{reflog}");
+    }
+    let again = s.pave(&args);
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("16 unchanged"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+}
