@@ -92,13 +92,23 @@ pub(crate) fn run(ctx: &Context, args: &UpgradeArgs) -> Result<i32> {
     if let Some(refusal) = repo.precheck(args.allow_dirty)? {
         return Err(refuse(&root, &refusal));
     }
-    if let Some(branch) = &args.branch {
-        super::check_branch_name(branch)?;
-        if repo.branch_exists(branch) {
-            return Err(Error::usage(
+    let branch_taken = || {
+        let branch = args.branch.as_deref()?;
+        repo.branch_exists(branch).then(|| {
+            Error::usage(
                 format!("branch `{branch}` already exists"),
                 Some("choose another name with --branch; pave never overwrites a branch".to_string()),
-            ));
+            )
+        })
+    };
+    if let Some(branch) = &args.branch {
+        super::check_branch_name(branch)?;
+        // Checked out, it may be the branch an earlier run made: the session says whether
+        // there is anything left to do before it is refused.
+        if !repo.is_on_branch(branch)
+            && let Some(refusal) = branch_taken()
+        {
+            return Err(refusal);
         }
     }
 
@@ -106,6 +116,9 @@ pub(crate) fn run(ctx: &Context, args: &UpgradeArgs) -> Result<i32> {
     if let Some(current) = session.current() {
         ctx.printer.status(&current_message(&session, current));
         return Ok(exit::OK);
+    }
+    if let Some(refusal) = branch_taken() {
+        return Err(refusal);
     }
     if !session.blocked().is_empty() {
         return Err(Error::usage(

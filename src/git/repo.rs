@@ -294,6 +294,12 @@ impl ProjectRepo {
         self.repo.find_branch(name, git2::BranchType::Local).is_ok()
     }
 
+    /// Whether HEAD is the local branch `name`.
+    pub(crate) fn is_on_branch(&self, name: &str) -> bool {
+        let full = format!("refs/heads/{name}");
+        self.repo.head().is_ok_and(|h| h.name_bytes() == full.as_bytes())
+    }
+
     /// Records conflicted paths as unmerged (stages 1–3), as `git merge` does, so `git status`
     /// lists them and `git commit` refuses until they are resolved.
     pub(crate) fn mark_conflicts(&self, conflicts: &[ConflictEntry]) -> Result<(), GitError> {

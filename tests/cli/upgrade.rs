@@ -830,6 +830,18 @@ fn upgrade_branch_commits_on_a_new_branch_that_head_then_points_to() {
 }
 
 #[test]
+fn upgrade_branch_run_again_on_its_own_branch_has_nothing_to_do() {
+    let out = upgrade(Test::app_project()).args(["--branch", "upgrade/app-2"]).run();
+    let (state, head) = (out.state("proj"), out.head("proj"));
+    let out = upgrade(out)
+        .args(["--branch", "upgrade/app-2"])
+        .stderr_contains("2.0.0 is the newest version: nothing to do")
+        .run();
+    assert_eq!(out.state("proj"), state);
+    assert_eq!(out.head("proj"), head);
+}
+
+#[test]
 fn upgrade_branch_refuses_an_existing_branch_name() {
     let out = Test::app_project();
     out.git("proj", &["branch", "taken"]);
