@@ -177,7 +177,7 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8], executable: bool) -> Resul
     write_with_mode(path, bytes, replaced_mode(path, executable), executable)
 }
 
-/// [`write_atomic`] for a file pave generates on request (a page, a report): when `path` is a
+/// [`write_atomic`] for a page pave generates on request (`--html`, `catalog publish`): when `path` is a
 /// regular file holding exactly `bytes` already, nothing is written. Returns whether it wrote.
 pub(crate) fn write_output(path: &Path, bytes: &[u8]) -> Result<bool, FsError> {
     let same = match std::fs::symlink_metadata(path) {
