@@ -334,10 +334,24 @@ impl ProjectRepo {
         let (author, committer) =
             signatures(&self.repo).map_err(|e| self.err("make the commit (author identity)", e))?;
         let mut index = self.repo.index().map_err(|e| self.err("open the index", e))?;
+        let parent = self.repo.head().ok().and_then(|h| h.peel_to_commit().ok());
+        let base = if let Some(commit) = &parent {
+            commit.tree().map_err(|e| self.err("read HEAD's tree", e))?
+        } else {
+            let empty =
+                self.repo.treebuilder(None).and_then(|b| b.write()).map_err(|e| self.err("write the tree", e))?;
+            self.repo.find_tree(empty).map_err(|e| self.err("write the tree", e))?
+        };
         let mut update = git2::build::TreeUpdateBuilder::new();
         for rel in paths {
             let full = format!("{}{rel}", self.prefix);
             let path = Path::new(&full);
+            // As `git add` has it: a file that is not tracked and that .gitignore matches is
+            // not staged (`pave new` did not commit it either).
+            let tracked = index.get_path(path, 0).is_some();
+            if !tracked && self.repo.is_path_ignored(path).unwrap_or(false) {
+                continue;
+            }
             match index.add_path(path) {
                 Ok(()) => {
                     let entry = index.get_path(path, 0).ok_or_else(|| {
@@ -348,20 +362,14 @@ impl ProjectRepo {
                 // Gone from the work tree: removed by the upgrade (or already by the user).
                 Err(e) if e.code() == git2::ErrorCode::NotFound => {
                     let _ = index.remove_path(path);
-                    update.remove(full.as_bytes());
+                    if base.get_path(path).is_ok() {
+                        update.remove(full.as_bytes());
+                    }
                 }
                 Err(e) => return Err(self.err("stage the upgrade", e)),
             }
         }
         index.write().map_err(|e| self.err("write the index", e))?;
-        let parent = self.repo.head().ok().and_then(|h| h.peel_to_commit().ok());
-        let base = if let Some(commit) = &parent {
-            commit.tree().map_err(|e| self.err("read HEAD's tree", e))?
-        } else {
-            let empty =
-                self.repo.treebuilder(None).and_then(|b| b.write()).map_err(|e| self.err("write the tree", e))?;
-            self.repo.find_tree(empty).map_err(|e| self.err("write the tree", e))?
-        };
         let tree_id = update.create_updated(&self.repo, &base).map_err(|e| self.err("write the tree", e))?;
         let tree = self.repo.find_tree(tree_id).map_err(|e| self.err("write the tree", e))?;
         if let Some(name) = branch {

@@ -976,3 +976,31 @@ fn upgrade_commit_holds_the_upgrade_and_nothing_the_user_left_around_it() {
     );
     out.git("proj", &["fsck", "--strict", "--no-progress"]);
 }
+
+#[test]
+fn upgrade_commit_leaves_files_the_project_ignores_out_of_its_commit_as_new_does() {
+    let out = Test::new()
+        .template("mini", "stable")
+        .manifest("mini", "1.0.0", MINI_MANIFEST)
+        .file("mini", "1.0.0", "README.md.tera", MINI_README)
+        .file("mini", "1.0.0", ".gitignore", "*.local\n")
+        .file("mini", "1.0.0", "dev.local", "for development\n")
+        .file("mini", "1.0.0", "old.local", "gone in 2.0.0\n")
+        .manifest("mini", "2.0.0", MINI_MANIFEST)
+        .file("mini", "2.0.0", "README.md.tera", format!("{MINI_README}\nmore\n"))
+        .file("mini", "2.0.0", ".gitignore", "*.local\n")
+        .file("mini", "2.0.0", "dev.local", "for development\n")
+        .file("mini", "2.0.0", "new.local", "added in 2.0.0\n")
+        .args(["new", "mini@1.0.0", "proj", "-d", "service_name=payments"])
+        .run();
+    assert_eq!(
+        out.git("proj", &["ls-files"]),
+        ".gitignore\n.pave.toml\nREADME.md\n",
+        "pave new commits no ignored file"
+    );
+    let out = upgrade(out).arg("--commit").stderr_contains("committed").run();
+    assert_eq!(out.git("proj", &["ls-files"]), ".gitignore\n.pave.toml\nREADME.md\n", "nor does the upgrade");
+    assert!(out.exists("proj/new.local") && !out.exists("proj/old.local"));
+    assert_eq!(out.git("proj", &["status", "--porcelain"]), "");
+    out.git("proj", &["fsck", "--strict", "--no-progress"]);
+}
