@@ -22,7 +22,7 @@ use serde_json::Value;
 
 use crate::findings::{Findings, check_every_tree};
 use crate::metrics;
-use crate::promql::{self, Source};
+use crate::promql;
 use crate::tree::Tree;
 
 /// Labels every scraped series carries: Prometheus's target labels, and those the Prometheus
@@ -248,7 +248,7 @@ fn selected_labels_are_carried_by_the_series() {
 
 /// The check behind `selected_labels_are_carried_by_the_series`.
 pub fn check_labels(tree: &Tree, f: &mut Findings) {
-    let queries: Vec<_> = promql::queries(tree).into_iter().filter(|q| q.source != Source::Test).collect();
+    let queries = promql::served_queries(tree);
     if queries.is_empty() {
         return;
     }

@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use crate::findings::{Findings, check_every_tree};
-use crate::promql::{self, Source};
+use crate::promql;
 use crate::tree::Tree;
 
 /// Series that come from Prometheus, Kubernetes or the collector, not from the app. The
@@ -184,7 +184,7 @@ fn alert_and_dashboard_metrics_are_emitted_by_the_app() {
 /// projects, whose application code (seed files) is still the old version's: no exception for a
 /// rename a changelog documents, since the panel stays empty all the same.
 pub fn check_metrics(tree: &Tree, f: &mut Findings) {
-    let queries: Vec<_> = promql::queries(tree).into_iter().filter(|q| q.source != Source::Test).collect();
+    let queries = promql::served_queries(tree);
     if queries.is_empty() {
         return;
     }

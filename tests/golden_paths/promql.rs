@@ -102,6 +102,11 @@ pub fn recording_rules(tree: &Tree) -> Vec<RecordingRule> {
         .collect()
 }
 
+/// The expressions Prometheus and Grafana run: every one but those of rule unit tests.
+pub fn served_queries(tree: &Tree) -> Vec<Query> {
+    queries(tree).into_iter().filter(|q| q.source != Source::Test).collect()
+}
+
 /// Every `PromQL` expression of the tree.
 pub fn queries(tree: &Tree) -> Vec<Query> {
     let mut out = Vec::new();
